@@ -1,0 +1,1 @@
+"""Shared parts: organisation (branches), accounts, audit, API conventions, Japanese helpers."""

@@ -1,0 +1,66 @@
+"""Generate synthetic demo data in bulk and the demo accounts.
+
+python manage.py demo_data --members 2000 --if-empty
+python manage.py demo_data --members 1000000 --chunk-size 10000
+"""
+
+from __future__ import annotations
+
+import time
+
+from django.core.management.base import BaseCommand, CommandParser
+from tqdm import tqdm
+
+from core.demo_accounts import ensure_demo_accounts
+from eligibility import demo
+from eligibility.models import EligibilityRecord, Person
+
+
+class Command(BaseCommand):
+    help = "デモ用の合成データ（事業所・加入者・被扶養者・任意継続）とデモアカウントを作成します。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--members", type=int, default=2000, help="作成する加入者数")
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--chunk-size", type=int, default=5000)
+        parser.add_argument(
+            "--if-empty", action="store_true", help="加入者が既にいる場合は作成しない（冪等）"
+        )
+        parser.add_argument("--no-progress", action="store_true")
+
+    def handle(self, *args, **options) -> None:
+        members = options["members"]
+        if options["if_empty"] and Person.objects.exists():
+            self.stdout.write("加入者データは既にあります。作成を省略します。")
+        else:
+            started = time.monotonic()
+            with tqdm(
+                total=members, unit="人", disable=options["no_progress"], desc="加入者"
+            ) as bar:
+                summary = demo.generate(
+                    members=members,
+                    seed=options["seed"],
+                    chunk_size=options["chunk_size"],
+                    progress=bar.update,
+                )
+            elapsed = time.monotonic() - started
+            rate = summary.persons / elapsed if elapsed else 0
+            self.stdout.write(
+                f"事業所 {summary.employers:,} 件、加入者 {summary.persons:,} 人、"
+                f"資格情報 {summary.records:,} 件を作成しました（{elapsed:.1f} 秒、"
+                f"{rate:,.0f} 人/秒）。"
+            )
+        tokyo_households = (
+            EligibilityRecord.objects.filter(
+                branch__code=13, kind="insured", dependents__isnull=False
+            )
+            .order_by("pk")
+            .values_list("person_id", flat=True)
+            .distinct()[:3]
+        )
+        logins = ensure_demo_accounts(list(tokyo_households))
+        self.stdout.write("デモアカウント:")
+        for login in logins:
+            self.stdout.write(
+                f"  {login.role:<16} {login.username:<15} {login.password:<16} {login.where}"
+            )
