@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.db.models import Count
 
 from core.jp.checkdigits import my_number_check_digit
 from core.models import Branch
@@ -45,12 +46,21 @@ class _Household:
 
 class DemoGenerator:
     def __init__(self, *, seed: int = 2026, today: date | None = None) -> None:
-        self.rng = random.Random(seed)
+        # A second run continues with other people (other My Numbers), not the same ones.
+        self.rng = random.Random(f"{seed}-{Person.objects.count()}")
         self.today = today or date.today()
         self.branches = list(Branch.objects.order_by("code"))
         weights = [_BIG_BRANCHES.get(b.code, 1) for b in self.branches]
         self.branch_weights = weights
+        # Continue numbering after what is already there, so a second run adds rows.
+        self._employer_serial: dict[int, int] = dict(
+            Employer.objects.values_list("branch__code").annotate(n=Count("id"))
+        )
         self._next_number: dict[int, int] = {}
+        for code, number in EligibilityRecord.objects.filter(kind=Kind.VOLUNTARY).values_list(
+            "branch__code", "number"
+        ):
+            self._next_number[-code] = max(self._next_number.get(-code, 0), int(number))
         self._used_my_numbers: set[str] = set()
 
     # --- primitives ---------------------------------------------------------------
@@ -92,11 +102,10 @@ class DemoGenerator:
     # --- employers ----------------------------------------------------------------
     def employers(self, count: int) -> list[Employer]:
         rows = []
-        per_branch: dict[int, int] = {}
         for _ in range(count):
             branch = self.rng.choices(self.branches, self.branch_weights)[0]
-            serial = per_branch.get(branch.code, 0) + 1
-            per_branch[branch.code] = serial
+            serial = self._employer_serial.get(branch.code, 0) + 1
+            self._employer_serial[branch.code] = serial
             surname, surname_kana = self.rng.choice(names.SURNAMES)
             word, word_kana = self.rng.choice(names.EMPLOYER_WORDS)
             postal, address = self._address(branch)
@@ -219,18 +228,19 @@ def generate(
     summary.employers = len(employers)
 
     batch: list[_Household] = []
+    size = 0
     for household in gen.households(members, employers):
         batch.append(household)
-        size = sum(1 + len(h.dependents) for h in batch)
+        size += 1 + len(household.dependents)
         if size >= chunk_size:
             _write(batch, summary)
             if progress:
                 progress(size)
-            batch = []
+            batch, size = [], 0
     if batch:
         _write(batch, summary)
         if progress:
-            progress(sum(1 + len(h.dependents) for h in batch))
+            progress(size)
     return summary
 
 
