@@ -8,6 +8,6 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
-        from core.roles import sync_role_groups
+        from core.reference_data import ensure_reference_data
 
-        post_migrate.connect(sync_role_groups, sender=self)
+        post_migrate.connect(ensure_reference_data, sender=self)

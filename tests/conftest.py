@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from core.roles import ADMINISTRATOR, BATCH_OPERATOR, REVIEWER
 from tests.factories.core import BranchStaffFactory, HeadquartersStaffFactory
 
-pytest_plugins = ["tests.worker"]
+pytest_plugins = ["tests.worker", "tests.browser"]
 
 
 @pytest.fixture(autouse=True)

@@ -155,6 +155,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "UserKindEnum": "core.models.user.User.Kind",
+        "RecordKindEnum": "eligibility.models.records.EligibilityRecord.Kind",
+        "SexEnum": "eligibility.models.records.Sex",
+    },
     # Swagger UI assets ship with the app (drf-spectacular-sidecar): no CDN needed.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,0 +1,36 @@
+"""The 47 branches and the role groups exist in every database, even after a flush."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from core.jp.checkdigits import validate_insurer_number
+from core.models import Branch
+from core.reference_data import ensure_branches
+from core.roles import ROLE_PERMISSIONS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_all_47_branches_with_valid_insurer_numbers():
+    branches = list(Branch.objects.all())
+    assert [b.code for b in branches] == list(range(1, 48))
+    for b in branches:
+        assert validate_insurer_number(b.insurer_number) == b.insurer_number
+        assert b.insurer_number[:2] == "01"
+        assert b.insurer_number[2:4] == f"{b.code:02d}"
+    # the confirmed numbers (DOMAIN.md)
+    numbers = {b.code: b.insurer_number for b in branches}
+    assert (numbers[1], numbers[4], numbers[13]) == ("01010016", "01040013", "01130012")
+    assert Branch.objects.get(code=13).insurer_name == "全国健康保険協会 東京支部"
+    assert Branch.objects.get(code=1).name == "北海道支部"
+
+
+def test_ensure_branches_restores_only_what_is_missing():
+    Branch.objects.filter(code__in=[5, 6]).delete()
+    assert ensure_branches() == 2
+    assert ensure_branches() == 0
+    assert Branch.objects.count() == 47
+
+
+def test_role_groups_exist():
+    assert set(Group.objects.values_list("name", flat=True)) >= set(ROLE_PERMISSIONS)
