@@ -20,7 +20,9 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
             status=ApplicationStatus.RETURNED, status_comment="添付書類が不足しています。"
         )
         completed = factory.Trait(status=ApplicationStatus.COMPLETED)
-        draft = factory.Trait(status=ApplicationStatus.DRAFT, receipt_number=None, submitted_at=None)
+        draft = factory.Trait(
+            status=ApplicationStatus.DRAFT, receipt_number=None, submitted_at=None
+        )
 
     applicant = factory.SubFactory(MemberUserFactory)
     record = factory.SubFactory(InsuredRecordFactory)
