@@ -10,4 +10,5 @@ class CoreConfig(AppConfig):
 
         from core.reference_data import ensure_reference_data
 
-        post_migrate.connect(ensure_reference_data, sender=self)
+        # After the last app's post_migrate, when every app's permissions exist.
+        post_migrate.connect(ensure_reference_data)

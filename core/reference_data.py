@@ -31,9 +31,14 @@ def ensure_branches(branch_model: Any = None) -> int:
     return len(missing)
 
 
-def ensure_reference_data(**kwargs: Any) -> None:
-    """post_migrate handler."""
+def ensure_reference_data(*, sender: Any = None, **kwargs: Any) -> None:
+    """post_migrate handler: acts once, after the last app with models has migrated."""
+    from django.apps import apps
+
     from core.roles import sync_role_groups
 
+    last = [config for config in apps.get_app_configs() if config.models_module][-1]
+    if sender is not None and sender is not last:
+        return
     ensure_branches()
     sync_role_groups()

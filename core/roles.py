@@ -52,17 +52,17 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 
 
 def sync_role_groups(**kwargs: Any) -> None:
-    """post_migrate: create the role groups and give them exactly their permissions."""
+    """Create the role groups and give them exactly their permissions (idempotent)."""
     from django.contrib.auth.models import Group, Permission
 
+    wanted = {p for perms in ROLE_PERMISSIONS.values() for p in perms}
+    by_name = {
+        f"{app_label}.{codename}": pk
+        for pk, app_label, codename in Permission.objects.values_list(
+            "pk", "content_type__app_label", "codename"
+        )
+        if f"{app_label}.{codename}" in wanted
+    }
     for role, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=role)
-        wanted = []
-        for dotted in perms:
-            app_label, codename = dotted.split(".", 1)
-            perm = Permission.objects.filter(
-                content_type__app_label=app_label, codename=codename
-            ).first()
-            if perm is not None:
-                wanted.append(perm)
-        group.permissions.set(wanted)
+        group.permissions.set([by_name[p] for p in perms if p in by_name])

@@ -34,3 +34,17 @@ def test_ensure_branches_restores_only_what_is_missing():
 
 def test_role_groups_exist():
     assert set(Group.objects.values_list("name", flat=True)) >= set(ROLE_PERMISSIONS)
+
+
+def test_role_groups_get_permissions_of_every_app():
+    admin_group = Group.objects.get(name="管理者")
+    granted = {
+        f"{p.content_type.app_label}.{p.codename}" for p in admin_group.permissions.all()
+    }
+    assert "eligibility.view_eligibilityrecord" in granted
+    assert "eligibility.view_my_number" in granted
+    assert "core.view_auditevent" in granted
+    reviewer_group = Group.objects.get(name="審査担当")
+    assert reviewer_group.permissions.filter(
+        content_type__app_label="applications", codename="change_application"
+    ).exists()
