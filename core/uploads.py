@@ -180,11 +180,11 @@ def _clean_image(data: bytes, pillow_format: str) -> tuple[bytes, str, str, int,
     if pillow_format == "PNG":
         if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA"):
             image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
-        image.save(out, format="PNG", optimize=True)
+        image.save(out, format="PNG")
         content_type, extension = "image/png", "png"
     else:
         image = _flatten(image)
-        image.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+        image.save(out, format="JPEG", quality=JPEG_QUALITY)
         content_type, extension = "image/jpeg", "jpg"
     return out.getvalue(), content_type, extension, image.width, image.height
 
