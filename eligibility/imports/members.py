@@ -1,0 +1,597 @@
+"""Members (加入者): row validation, matching with what is stored, and the plan of writes.
+
+One batch goes through three steps:
+
+1. each row alone (formats, dates, kana, check digits, branch, kind against 枝番);
+2. against the file so far (a duplicate 記号・番号・枝番; a dependent's insured person);
+3. against the database, one query per kind of lookup and batch (employers, existing
+   records by (支部, 記号, 番号, 枝番) with their persons, persons by My Number hash).
+
+Then each good row is new, changed or unchanged; when writing, the batch goes to the
+set-based writer (:mod:`.member_writer`) and each changed record gets an audit event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from core.audit import model_changes
+from core.personal_ids import keyed_hash
+from eligibility.imports import fields
+from eligibility.imports.audit import RecordChange
+from eligibility.imports.batch import BatchOutcome, Counts
+from eligibility.imports.branches import BranchIndex
+from eligibility.imports.columns import MEMBER_COLUMNS
+from eligibility.imports.errors import FieldError, RowError
+from eligibility.imports.member_writer import MemberWriter, NewPerson
+from eligibility.imports.reader import RawRow
+from eligibility.imports.sql import select_by_keys
+from eligibility.models import EligibilityRecord, Employer, Person
+
+Kind = EligibilityRecord.Kind
+LABEL = {c.key: c.header for c in MEMBER_COLUMNS}
+KEY_LABEL = "記号・番号・枝番"
+
+KIND_VALUES = {
+    "被保険者": Kind.INSURED,
+    "1": Kind.INSURED,
+    "被扶養者": Kind.DEPENDENT,
+    "2": Kind.DEPENDENT,
+    "任意継続被保険者": Kind.VOLUNTARY,
+    "任意継続": Kind.VOLUNTARY,
+    "3": Kind.VOLUNTARY,
+}
+SEX_VALUES = {"1": "1", "男": "1", "男性": "1", "2": "2", "女": "2", "女性": "2"}
+
+#: Record fields compared and written, in this order (the same order as MemberRow.values()).
+RECORD_FIELDS = (
+    "kind",
+    "employer_id",
+    "name",
+    "name_kana",
+    "birth_date",
+    "sex",
+    "postal_code",
+    "address",
+    "acquired_on",
+    "lost_on",
+    "insured_record_id",
+    "standard_monthly_remuneration",
+    "certificate_requested",
+)
+INSURED_BRANCH_NUMBER = "00"
+
+Key = tuple[int, str, str, str]
+
+
+@dataclass(slots=True, eq=False)
+class MemberRow:
+    line: int
+    key: Key
+    kind: str
+    name: str
+    name_kana: str
+    birth_date: date
+    sex: str
+    postal_code: str
+    address: str
+    acquired_on: date
+    lost_on: date | None
+    remuneration: int | None
+    my_number_last4: str
+    my_number_hash: str
+    mynacard_registered_on: date | None
+    certificate_requested: bool
+    employer_id: int | None = None
+    record_id: int | None = None
+    person_id: int | None = None
+    new_person: NewPerson | None = None
+    insured_record_id: int | None = None
+    insured_row: MemberRow | None = None
+    changes: dict[str, list[Any]] = field(default_factory=dict)
+
+    @property
+    def branch_id(self) -> int:
+        return self.key[0]
+
+    def values(self) -> tuple[Any, ...]:
+        return (
+            self.kind,
+            self.employer_id,
+            self.name,
+            self.name_kana,
+            self.birth_date,
+            self.sex,
+            self.postal_code,
+            self.address,
+            self.acquired_on,
+            self.lost_on,
+            self.insured_record_id,
+            self.remuneration,
+            self.certificate_requested,
+        )
+
+
+@dataclass(slots=True)
+class Stored:
+    """An existing record and its person, as read in one batch query."""
+
+    record_id: int
+    person_id: int
+    values: tuple[Any, ...]
+    my_number_last4: str
+    my_number_hash: str
+    mynacard_registered: bool
+    mynacard_registered_on: date | None
+
+    @property
+    def kind(self) -> str:
+        return self.values[0]
+
+    @property
+    def employer_id(self) -> int | None:
+        return self.values[1]
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+#: One parsed row: line, the row (None when it has errors), its key, compact key, errors.
+Parsed = tuple[int, "MemberRow | None", "Key | None", int, list[RowError]]
+
+
+class MemberImporter:
+    columns = MEMBER_COLUMNS
+
+    def __init__(self, *, actor: Any, job_id: int | None, today: date | None = None) -> None:
+        self.branches = BranchIndex.load()
+        self.actor = actor
+        self.job_id = job_id
+        self.today = today or date.today()
+        self.writer = MemberWriter()
+        self._employers: dict[tuple[int, str], int | None] = {}
+        self.start_pass()
+
+    def start_pass(self) -> None:
+        # Compact key → line of its first row; negative for a good insured row (枝番 00),
+        # which its dependents further down may refer to.
+        self._seen: dict[int, int] = {}
+
+    def _compact(self, key: Key) -> int:
+        branch_id, symbol, number, branch_number = key
+        code = self.branches.code_of[branch_id]
+        return int(f"1{code:02d}{len(symbol)}{symbol:0>8}{len(number)}{number:0>8}{branch_number}")
+
+    # --- step 1: one row alone -----------------------------------------------------------
+    def parse(self, raw: RawRow) -> tuple[MemberRow | None, Key | None, list[RowError]]:
+        v = raw.values
+        line = raw.line
+        errors: list[RowError] = []
+
+        def bad(key: str, message: str) -> None:
+            errors.append(RowError(line, LABEL[key], v[key], message))
+
+        branch_id = symbol = number = branch_number = kind = None
+        try:
+            branch_id = self.branches.resolve(v["branch"].strip())
+        except FieldError as exc:
+            bad("branch", exc.message)
+        try:
+            symbol = fields.digits(v["symbol"], min_len=7, max_len=8, label="記号")
+        except FieldError as exc:
+            bad("symbol", exc.message)
+        try:
+            number = fields.digits(v["number"], min_len=1, max_len=8, label="番号")
+        except FieldError as exc:
+            bad("number", exc.message)
+        try:
+            branch_number = fields.branch_number(v["branch_number"])
+        except FieldError as exc:
+            bad("branch_number", exc.message)
+        kind = KIND_VALUES.get(v["kind"]) or KIND_VALUES.get(fields.normalize_digits(v["kind"]))
+        if kind is None:
+            bad(
+                "kind",
+                "資格区分は「被保険者」「被扶養者」「任意継続被保険者」（または1～3）で"
+                "入力してください",
+            )
+        elif branch_number is not None:
+            if kind == Kind.DEPENDENT and branch_number == INSURED_BRANCH_NUMBER:
+                bad("branch_number", "被扶養者の枝番は01以上です（00は被保険者）")
+            elif kind != Kind.DEPENDENT and branch_number != INSURED_BRANCH_NUMBER:
+                bad("branch_number", "被保険者・任意継続被保険者の枝番は00です")
+        name = name_kana = sex = ""
+        try:
+            name = fields.name(v["name"], max_length=60, label="氏名")
+        except FieldError as exc:
+            bad("name", exc.message)
+        try:
+            name_kana = fields.katakana(v["name_kana"], label="フリガナ")
+            if len(name_kana) > 80:
+                raise FieldError("フリガナは80文字以内で入力してください")
+        except FieldError as exc:
+            bad("name_kana", exc.message)
+        birth = acquired = lost = registered_on = None
+        try:
+            birth = fields.parse_date(fields.required(v["birth_date"]))
+            if birth > self.today:
+                raise FieldError("生年月日が未来の日付です")
+        except FieldError as exc:
+            bad("birth_date", exc.message)
+        sex = SEX_VALUES.get(v["sex"]) or SEX_VALUES.get(fields.normalize_digits(v["sex"]), "")
+        if not sex:
+            bad("sex", "性別は「1」（男）または「2」（女）で入力してください")
+        postal = address = ""
+        try:
+            postal = fields.postal_code(v["postal_code"], optional=True)
+        except FieldError as exc:
+            bad("postal_code", exc.message)
+        try:
+            address = fields.text(v["address"], max_length=200, label="住所")
+        except FieldError as exc:
+            bad("address", exc.message)
+        try:
+            acquired = fields.parse_date(fields.required(v["acquired_on"]))
+        except FieldError as exc:
+            bad("acquired_on", exc.message)
+        try:
+            lost = fields.optional_date(v["lost_on"])
+        except FieldError as exc:
+            bad("lost_on", exc.message)
+        if birth and acquired and birth > acquired:
+            bad("birth_date", "生年月日が資格取得年月日より後です")
+        if acquired and lost and lost <= acquired:
+            bad("lost_on", "資格喪失年月日は資格取得年月日より後の日付にしてください")
+        remuneration = None
+        try:
+            remuneration = fields.yen(v["remuneration"], label="標準報酬月額")
+            if remuneration is not None and kind == Kind.DEPENDENT:
+                raise FieldError("被扶養者には標準報酬月額を入力できません")
+        except FieldError as exc:
+            bad("remuneration", exc.message)
+        last4 = digest = ""
+        try:
+            my_number = fields.my_number(v["my_number"])
+            if my_number is not None:
+                last4, digest = my_number[-4:], keyed_hash(my_number)
+            del my_number
+        except FieldError as exc:
+            bad("my_number", exc.message)
+        try:
+            registered_on = fields.optional_date(v["mynacard_registered_on"])
+            if registered_on and registered_on > self.today:
+                raise FieldError("マイナ保険証利用登録日が未来の日付です")
+        except FieldError as exc:
+            bad("mynacard_registered_on", exc.message)
+        requested = False
+        try:
+            requested = fields.flag(v["certificate_requested"], label="資格確認書交付希望")
+        except FieldError as exc:
+            bad("certificate_requested", exc.message)
+
+        key: Key | None = None
+        if branch_id is not None and symbol and number and branch_number:
+            key = (branch_id, symbol, number, branch_number)
+        if errors or key is None:
+            return None, key, errors
+        assert kind is not None and birth is not None and acquired is not None
+        row = MemberRow(
+            line=line,
+            key=key,
+            kind=kind,
+            name=name,
+            name_kana=name_kana,
+            birth_date=birth,
+            sex=sex,
+            postal_code=postal,
+            address=address,
+            acquired_on=acquired,
+            lost_on=lost,
+            remuneration=remuneration,
+            my_number_last4=last4,
+            my_number_hash=digest,
+            mynacard_registered_on=registered_on,
+            certificate_requested=requested,
+        )
+        return row, key, errors
+
+    def prepare(self, batch: list[RawRow]) -> list[Parsed]:
+        """Step 1 for a batch. Touches no database and no per-file state, so it may run in
+        another thread while the previous batch is written."""
+        out: list[Parsed] = []
+        for raw in batch:
+            if raw.errors:
+                out.append((raw.line, None, None, 0, raw.errors))
+                continue
+            row, key, errors = self.parse(raw)
+            out.append((raw.line, row, key, 0 if key is None else self._compact(key), errors))
+        return out
+
+    # --- steps 2 and 3 -------------------------------------------------------------------
+    def process(self, prepared: list[Parsed], *, write: bool) -> BatchOutcome:
+        outcome = BatchOutcome()
+        rows: list[MemberRow] = []
+        compact_of: dict[int, int] = {}  # id(row) → compact key
+        seen = self._seen
+        for line, row, key, compact, errors in prepared:
+            if key is not None:
+                first = seen.get(compact)
+                if first is not None:
+                    errors.append(
+                        RowError(
+                            line,
+                            KEY_LABEL,
+                            "・".join(key[1:]),
+                            f"記号・番号・枝番が{abs(first)}行目と重複しています",
+                        )
+                    )
+                    row = None
+                else:
+                    seen[compact] = line
+                    if row is not None:
+                        compact_of[id(row)] = compact
+            if errors:
+                outcome.errors.extend(errors)
+            if row is not None:
+                rows.append(row)
+        if not rows:
+            return outcome
+
+        stored = self._stored(rows)
+        employers = self._employer_ids(rows)
+        persons = self._persons_by_hash(rows)
+        good: list[MemberRow] = []
+        batch_insured: dict[Key, MemberRow] = {}
+        new_by_hash: dict[str, NewPerson] = {}
+        for row in rows:
+            errors = self._resolve(row, stored, employers, persons, batch_insured, new_by_hash)
+            if errors:
+                outcome.errors.extend(errors)
+                continue
+            good.append(row)
+            if row.key[3] == INSURED_BRANCH_NUMBER:
+                batch_insured[row.key] = row
+                compact = compact_of[id(row)]
+                self._seen[compact] = -abs(self._seen[compact])
+        outcome.counts = self._classify(good, stored)
+        if write:
+            self._write(good)
+        return outcome
+
+    def _stored(self, rows: list[MemberRow]) -> dict[Key, Stored]:
+        keys: set[Key] = set()
+        for row in rows:
+            keys.add(row.key)
+            if row.kind == Kind.DEPENDENT:
+                keys.add((*row.key[:3], INSURED_BRANCH_NUMBER))
+        record = EligibilityRecord._meta.db_table
+        person = Person._meta.db_table
+        columns = ", ".join(f"r.{name}" for name in RECORD_FIELDS)
+        select = (
+            f"SELECT r.id, r.person_id, r.branch_id, r.symbol, r.number, r.branch_number, "
+            f"{columns}, p.my_number_last4, p.my_number_hash, p.mynacard_registered, "
+            f"p.mynacard_registered_on FROM {record} r JOIN {person} p ON p.id = r.person_id"
+        )
+        found: dict[Key, Stored] = {}
+        width = len(RECORD_FIELDS)
+        for item in select_by_keys(
+            select,
+            ("r.branch_id", "r.symbol", "r.number", "r.branch_number"),
+            ("bigint", "text", "text", "text"),
+            sorted(keys),
+        ):
+            values = list(item[6 : 6 + width])
+            for index in (4, 8, 9):  # birth_date, acquired_on, lost_on
+                values[index] = _as_date(values[index])
+            values[12] = bool(values[12])
+            tail = item[6 + width :]
+            found[(item[2], item[3], item[4], item[5])] = Stored(
+                record_id=item[0],
+                person_id=item[1],
+                values=tuple(values),
+                my_number_last4=tail[0],
+                my_number_hash=tail[1],
+                mynacard_registered=bool(tail[2]),
+                mynacard_registered_on=_as_date(tail[3]),
+            )
+        return found
+
+    def _employer_ids(self, rows: list[MemberRow]) -> dict[tuple[int, str], int | None]:
+        wanted = {(row.key[0], row.key[1]) for row in rows if row.kind == Kind.INSURED}
+        missing = sorted(pair for pair in wanted if pair not in self._employers)
+        if missing:
+            if len(self._employers) > 200_000:
+                self._employers.clear()
+            table = Employer._meta.db_table
+            for pair in missing:
+                self._employers[pair] = None
+            for pk, branch_id, symbol in select_by_keys(
+                f"SELECT id, branch_id, symbol FROM {table}",
+                ("branch_id", "symbol"),
+                ("bigint", "text"),
+                missing,
+            ):
+                self._employers[(branch_id, symbol)] = pk
+        return self._employers
+
+    def _persons_by_hash(self, rows: list[MemberRow]) -> dict[str, tuple[int, bool, Any]]:
+        hashes = {row.my_number_hash for row in rows if row.my_number_hash}
+        if not hashes:
+            return {}
+        return {
+            digest: (pk, registered, registered_on)
+            for pk, digest, registered, registered_on in Person.objects.filter(
+                my_number_hash__in=hashes
+            ).values_list("pk", "my_number_hash", "mynacard_registered", "mynacard_registered_on")
+        }
+
+    def _resolve(
+        self,
+        row: MemberRow,
+        stored: dict[Key, Stored],
+        employers: dict[tuple[int, str], int | None],
+        persons: dict[str, tuple[int, bool, Any]],
+        batch_insured: dict[Key, MemberRow],
+        new_by_hash: dict[str, NewPerson],
+    ) -> list[RowError]:
+        errors: list[RowError] = []
+        line = row.line
+        if row.kind == Kind.INSURED:
+            row.employer_id = employers.get((row.key[0], row.key[1]))
+            if row.employer_id is None:
+                errors.append(
+                    RowError(
+                        line,
+                        LABEL["symbol"],
+                        row.key[1],
+                        "該当する事業所がありません（この支部・記号の事業所が未登録です）",
+                    )
+                )
+        elif row.kind == Kind.DEPENDENT:
+            insured_key = (*row.key[:3], INSURED_BRANCH_NUMBER)
+            in_batch = batch_insured.get(insured_key)
+            in_db = stored.get(insured_key)
+            if in_batch is not None:
+                row.insured_row = in_batch
+                row.employer_id = in_batch.employer_id
+                row.insured_record_id = in_batch.record_id
+            elif in_db is not None and in_db.kind != Kind.DEPENDENT:
+                row.insured_record_id = in_db.record_id
+                row.employer_id = in_db.employer_id
+            elif self._seen.get(self._compact(insured_key), 0) >= 0:
+                errors.append(
+                    RowError(
+                        line,
+                        LABEL["number"],
+                        row.key[2],
+                        "同じ記号・番号で枝番00の被保険者が見つかりません（被保険者の行を"
+                        "被扶養者より前に置くか、被保険者を先に登録してください）",
+                    )
+                )
+        existing = stored.get(row.key)
+        digest = row.my_number_hash
+        if existing is not None:
+            row.record_id = existing.record_id
+            row.person_id = existing.person_id
+            if existing.kind != row.kind and Kind.DEPENDENT in (existing.kind, row.kind):
+                errors.append(
+                    RowError(
+                        line,
+                        LABEL["kind"],
+                        row.kind,
+                        "登録済みの資格区分（被保険者／被扶養者）は取込では変更できません",
+                    )
+                )
+            if digest and digest != existing.my_number_hash:
+                if existing.my_number_hash:
+                    errors.append(
+                        RowError(
+                            line,
+                            LABEL["my_number"],
+                            row.my_number_last4,
+                            "登録済みの個人番号と一致しません（個人番号の変更は取込では"
+                            "できません）",
+                        )
+                    )
+                elif digest in persons or digest in new_by_hash:
+                    errors.append(
+                        RowError(
+                            line,
+                            LABEL["my_number"],
+                            row.my_number_last4,
+                            "この個人番号は別の加入者に登録されています",
+                        )
+                    )
+        elif digest and digest in persons:
+            row.person_id = persons[digest][0]
+        elif digest and digest in new_by_hash:
+            row.new_person = new_by_hash[digest]
+        else:
+            row.new_person = NewPerson(
+                my_number_last4=row.my_number_last4,
+                my_number_hash=digest,
+                mynacard_registered_on=row.mynacard_registered_on,
+            )
+            if digest:
+                new_by_hash[digest] = row.new_person
+        return errors
+
+    def _classify(self, rows: list[MemberRow], stored: dict[Key, Stored]) -> Counts:
+        counts = Counts()
+        for row in rows:
+            existing = stored.get(row.key)
+            if existing is None:
+                counts.created += 1
+                continue
+            new_values = row.values()
+            changes: dict[str, list[Any]] = {}
+            if new_values != existing.values:
+                before = dict(zip(RECORD_FIELDS, existing.values, strict=True))
+                after = dict(zip(RECORD_FIELDS, new_values, strict=True))
+                changes = model_changes(before, after)
+                if row.insured_row is not None and row.insured_record_id is None:
+                    changes["insured_record_id"] = [before["insured_record_id"], "（新規）"]
+            if row.my_number_hash and not existing.my_number_hash:
+                changes["my_number_last4"] = [existing.my_number_last4 or None, row.my_number_last4]
+            registered_on = row.mynacard_registered_on
+            if registered_on and (
+                registered_on != existing.mynacard_registered_on or not existing.mynacard_registered
+            ):
+                changes.update(
+                    model_changes(
+                        {"mynacard_registered_on": existing.mynacard_registered_on},
+                        {"mynacard_registered_on": registered_on},
+                    )
+                )
+            if changes:
+                row.changes = changes
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+        return counts
+
+    def _write(self, rows: list[MemberRow]) -> None:
+        new_persons: list[NewPerson] = []
+        seen_new: set[int] = set()
+        for row in rows:
+            if row.new_person is not None and id(row.new_person) not in seen_new:
+                seen_new.add(id(row.new_person))
+                new_persons.append(row.new_person)
+        self.writer.create_persons(new_persons)
+        for row in rows:
+            if row.new_person is not None:
+                row.person_id = row.new_person.id
+        creates = [row for row in rows if row.record_id is None]
+        # Insured persons first: their dependents in the same batch need their ids.
+        self.writer.create_records([r for r in creates if r.kind != Kind.DEPENDENT])
+        for row in rows:
+            if row.insured_row is not None:
+                row.insured_record_id = row.insured_row.record_id
+        self.writer.create_records([r for r in creates if r.kind == Kind.DEPENDENT])
+        changed = [row for row in rows if row.changes and row.record_id is not None]
+        self.writer.update(changed)
+        self.writer.audit(
+            [
+                RecordChange(
+                    object_type=EligibilityRecord._meta.label_lower,
+                    object_id=row.record_id,
+                    branch_id=row.branch_id,
+                    changes=self._audit_changes(row),
+                )
+                for row in changed
+                if row.record_id is not None
+            ],
+            actor=self.actor,
+            job_id=self.job_id,
+        )
+
+    def _audit_changes(self, row: MemberRow) -> dict[str, list[Any]]:
+        changes = dict(row.changes)
+        if "insured_record_id" in changes and row.insured_record_id is not None:
+            changes["insured_record_id"][1] = row.insured_record_id
+        return changes

@@ -1,0 +1,304 @@
+"""Import jobs: submitting, running in one of the two modes, counts, report and audit.
+
+- 全件取込（all_or_nothing）: a first streaming pass validates the whole file and writes
+  nothing; only if it found no error, a second pass writes every row in one transaction
+  (and rolls all of it back on any error or exception).
+- 正常行取込（good_rows）: the CSV structure of the whole file is checked first (a broken or
+  truncated file is rejected before anything is written); then batch by batch, each in its
+  own transaction, the good rows are written and the bad ones go to the report.
+
+Both modes are idempotent: a re-import of the same file finds every row unchanged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import connection, transaction
+from django.utils import timezone
+
+from core.audit import record_event
+from core.models import AuditEvent
+from eligibility.imports.audit import record_job
+from eligibility.imports.batch import Counts, Importer
+from eligibility.imports.employers import EmployerImporter
+from eligibility.imports.encoding import detect_encoding, encoding_label
+from eligibility.imports.errors import ImportFileError
+from eligibility.imports.members import MemberImporter
+from eligibility.imports.reader import RawRow, count_rows, read_rows
+from eligibility.imports.report import ErrorReport
+from eligibility.models import ImportJob
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[ImportJob], None]
+
+#: Rows per batch (one set of lookups and one set of writes each).
+BATCH_SIZE_POSTGRESQL = 5000
+BATCH_SIZE_OTHER = 2000
+
+_PROGRESS_FIELDS = (
+    "total_rows", "processed_rows", "created_count", "updated_count", "unchanged_count",
+    "error_count", "error_rows",
+)  # fmt: skip
+
+
+class _Rejected(Exception):
+    """Raised inside the all-or-nothing transaction to roll it back."""
+
+
+def batch_size() -> int:
+    return BATCH_SIZE_POSTGRESQL if connection.vendor == "postgresql" else BATCH_SIZE_OTHER
+
+
+def make_importer(job: ImportJob) -> Importer:
+    if job.kind == ImportJob.Kind.MEMBERS:
+        return MemberImporter(actor=job.started_by, job_id=job.pk)
+    return EmployerImporter(actor=job.started_by, job_id=job.pk)
+
+
+# --- submitting ------------------------------------------------------------------------
+def submit_job(
+    *, kind: str, mode: str, upload: UploadedFile | File, user: Any, job: ImportJob | None = None
+) -> ImportJob:
+    """Store the uploaded file privately, create the job and queue it after the commit."""
+    job = job or ImportJob()
+    job.kind = kind
+    job.mode = mode
+    job.status = ImportJob.Status.QUEUED
+    job.started_by = user if getattr(user, "is_authenticated", False) else None
+    job.original_name = Path(upload.name or "").name[:255]
+    job.file.save(f"{uuid.uuid4().hex}.csv", upload, save=False)
+    job.save()
+    record_event(
+        actor=user,
+        action=AuditEvent.Action.CREATE,
+        obj=job,
+        changes={"kind": kind, "mode": mode, "file": job.original_name},
+    )
+    enqueue(job)
+    return job
+
+
+def enqueue(job: ImportJob) -> None:
+    from eligibility.tasks import run_import
+
+    job_id = job.pk
+    transaction.on_commit(lambda: run_import.delay(job_id))
+
+
+# --- running ---------------------------------------------------------------------------
+def run_job_by_id(job_id: int, *, on_progress: Progress | None = None) -> ImportJob | None:
+    """Run a queued job (the worker's entry point). A finished job is left as it is."""
+    job = ImportJob.objects.select_related("started_by").filter(pk=job_id).first()
+    if job is None or job.is_finished:
+        return job
+    return run_job(job, on_progress=on_progress)
+
+
+def run_job(
+    job: ImportJob, *, path: str | Path | None = None, on_progress: Progress | None = None
+) -> ImportJob:
+    """Run ``job`` on ``path`` (or on its stored file). Never raises for bad data: the
+    outcome is in ``job.status``, the counts and the error report."""
+    job.status = ImportJob.Status.RUNNING
+    job.started_at = timezone.now()
+    job.save(update_fields=["status", "started_at"])
+    report = ErrorReport()
+    try:
+        with _local_file(job, path) as local:
+            detected = detect_encoding(local)
+            job.encoding = detected.encoding
+            job.total_rows = max(0, detected.lines - 1)
+            job.save(update_fields=["encoding", "total_rows"])
+            importer = make_importer(job)
+            if job.mode == ImportJob.Mode.ALL_OR_NOTHING:
+                _all_or_nothing(job, importer, local, report, on_progress)
+            else:
+                _good_rows(job, importer, local, report, on_progress)
+    except ImportFileError as exc:
+        report.add(exc.as_row_error())
+        _reject(job, exc.message)
+    except _Rejected:
+        _reject(
+            job, f"エラーが{report.error_count:,}件あるため、ファイル全体を取り込みませんでした。"
+        )
+    except Exception:
+        logger.exception("import job %s failed", job.pk)
+        job.status = ImportJob.Status.FAILED
+        job.message = "内部エラーのため取込を中止しました。" + (
+            "データは一切書き込まれていません。"
+            if job.mode == ImportJob.Mode.ALL_OR_NOTHING
+            else f"{job.processed_rows:,}行目までの正常な行は取り込まれています"
+            "（同じファイルを再度取り込むと、続きから反映されます）。"
+        )
+    finally:
+        _finish(job, report)
+    return job
+
+
+@contextlib.contextmanager
+def _local_file(job: ImportJob, path: str | Path | None) -> Iterator[Path]:
+    if path is not None:
+        yield Path(path)
+        return
+    try:
+        yield Path(job.file.path)
+        return
+    except NotImplementedError:  # a storage without local paths: copy it first
+        pass
+    with tempfile.NamedTemporaryFile(suffix=".csv") as tmp, job.file.open("rb") as source:
+        shutil.copyfileobj(source, tmp)
+        tmp.flush()
+        yield Path(tmp.name)
+
+
+def _batches(importer: Importer, path: Path, encoding: str) -> Iterator[list[RawRow]]:
+    rows = read_rows(path, encoding, importer.columns)
+    next(rows)  # the header map (read_rows raised if it is wrong)
+    size = batch_size()
+    batch: list[RawRow] = []
+    for raw in rows:
+        assert isinstance(raw, RawRow)
+        batch.append(raw)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _prepared(importer: Importer, path: Path, encoding: str) -> Iterator[tuple[int, list[Any]]]:
+    """(rows in batch, prepared batch), the next batch being read and parsed in a thread
+    while the caller validates against the database and writes the current one (the
+    database works while Python parses: both cores of a small machine are used)."""
+    batches = _batches(importer, path, encoding)
+
+    def next_prepared() -> tuple[int, list[Any]] | None:
+        batch = next(batches, None)
+        return None if batch is None else (len(batch), importer.prepare(batch))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-parse") as pool:
+        future = pool.submit(next_prepared)
+        while True:
+            item = future.result()
+            if item is None:
+                return
+            future = pool.submit(next_prepared)
+            yield item
+
+
+def _all_or_nothing(
+    job: ImportJob,
+    importer: Importer,
+    path: Path,
+    report: ErrorReport,
+    on_progress: Progress | None,
+) -> None:
+    # Pass 1: validate everything, write nothing.
+    importer.start_pass()
+    for size, prepared in _prepared(importer, path, job.encoding):
+        outcome = importer.process(prepared, write=False)
+        report.extend(outcome.errors)
+        job.processed_rows += size
+        _progress(job, report, on_progress, persist=True)
+    job.total_rows = job.processed_rows
+    if report.error_count:
+        raise _Rejected
+    # Pass 2: write everything in one transaction.
+    counts = Counts()
+    importer.start_pass()
+    with transaction.atomic():
+        for _, prepared in _prepared(importer, path, job.encoding):
+            outcome = importer.process(prepared, write=True)
+            if outcome.errors:  # the data changed between the passes
+                report.extend(outcome.errors)
+                raise _Rejected
+            counts.add(outcome.counts)
+            _set_counts(job, counts)
+            _progress(job, report, on_progress, persist=False)
+    _succeed(job, counts, report)
+
+
+def _good_rows(
+    job: ImportJob,
+    importer: Importer,
+    path: Path,
+    report: ErrorReport,
+    on_progress: Progress | None,
+) -> None:
+    job.total_rows = count_rows(path, job.encoding, importer.columns)
+    counts = Counts()
+    importer.start_pass()
+    for size, prepared in _prepared(importer, path, job.encoding):
+        with transaction.atomic():
+            outcome = importer.process(prepared, write=True)
+        report.extend(outcome.errors)
+        counts.add(outcome.counts)
+        job.processed_rows += size
+        _set_counts(job, counts)
+        _progress(job, report, on_progress, persist=True)
+    _succeed(job, counts, report)
+
+
+def _set_counts(job: ImportJob, counts: Counts) -> None:
+    job.created_count = counts.created
+    job.updated_count = counts.updated
+    job.unchanged_count = counts.unchanged
+
+
+def _progress(
+    job: ImportJob, report: ErrorReport, on_progress: Progress | None, *, persist: bool
+) -> None:
+    job.error_count = report.error_count
+    job.error_rows = report.error_rows
+    if persist:
+        ImportJob.objects.filter(pk=job.pk).update(
+            **{name: getattr(job, name) for name in _PROGRESS_FIELDS}
+        )
+    if on_progress is not None:
+        on_progress(job)
+
+
+def _succeed(job: ImportJob, counts: Counts, report: ErrorReport) -> None:
+    _set_counts(job, counts)
+    job.processed_rows = job.total_rows = max(job.total_rows, job.processed_rows)
+    job.status = ImportJob.Status.SUCCEEDED
+    summary = (
+        f"新規 {counts.created:,} 件、更新 {counts.updated:,} 件、"
+        f"変更なし {counts.unchanged:,} 件（文字コード: {encoding_label(job.encoding)}）。"
+    )
+    if report.error_count:
+        summary += f"エラーのある {report.error_rows:,} 行は取り込んでいません。"
+    job.message = summary
+
+
+def _reject(job: ImportJob, message: str) -> None:
+    job.status = ImportJob.Status.REJECTED
+    job.message = message
+    job.created_count = job.updated_count = job.unchanged_count = 0
+
+
+def _finish(job: ImportJob, report: ErrorReport) -> None:
+    report.close()
+    job.error_count = report.error_count
+    job.error_rows = report.error_rows
+    try:
+        if report.error_count:
+            with report.path.open("rb") as stream:
+                job.error_report.save(f"{uuid.uuid4().hex}.csv", File(stream), save=False)
+    finally:
+        report.discard()
+    job.finished_at = timezone.now()
+    job.save()
+    record_job(job, actor=job.started_by)

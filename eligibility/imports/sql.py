@@ -1,0 +1,55 @@
+"""Set-based lookups by composite keys: one query per batch, on PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+
+#: SQLite allows 32,766 parameters per statement; stay well below.
+MAX_PARAMS = 30_000
+
+
+def is_postgresql() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def select_by_keys(
+    select_sql: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    keys: Sequence[tuple[Any, ...]],
+) -> list[tuple[Any, ...]]:
+    """Run ``select_sql`` (a SELECT … FROM … without WHERE) restricted to the rows whose
+    ``columns`` equal one of ``keys``. ``types`` are the PostgreSQL types of the columns.
+
+    PostgreSQL: a join with ``unnest`` of one array per column (one parameter per column,
+    whatever the number of keys). Others: ``(c1, c2, …) IN (VALUES (…), …)``.
+    """
+    if not keys:
+        return []
+    width = len(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = ", ".join(f"%s::{t}[]" for t in types)
+            names = ", ".join(f"k{i}" for i in range(width))
+            on = " AND ".join(f"{column} = k.k{i}" for i, column in enumerate(columns))
+            cursor.execute(
+                f"{select_sql} JOIN unnest({arrays}) AS k({names}) ON {on}",
+                [[key[i] for key in keys] for i in range(width)],
+            )
+            return cursor.fetchall()
+        out: list[tuple[Any, ...]] = []
+        placeholder = "(" + ", ".join(["%s"] * width) + ")"
+        for part in chunks(keys, max(1, MAX_PARAMS // width)):
+            values = ", ".join([placeholder] * len(part))
+            sql = f"{select_sql} WHERE ({', '.join(columns)}) IN (VALUES {values})"
+            cursor.execute(sql, [v for key in part for v in key])
+            out.extend(cursor.fetchall())
+        return out
