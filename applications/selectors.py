@@ -1,0 +1,100 @@
+"""Reads of electronic applications for the applicant (member, attorney) and the records
+they may file with. Staff review reads live with the review code, not here."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from applications.models import Application, StatusChange
+from core.jp.kana import normalize_digits
+from core.scoping import branch_scope
+from eligibility.models import EligibilityRecord
+from eligibility.selectors import eligible_on_q, normalize_branch_number, records_for_member
+
+#: Columns the applicant's list shows (the form name comes from the catalogue, no JOIN).
+LIST_COLUMNS = (
+    "id",
+    "applicant_id",
+    "form_code",
+    "form_version",
+    "receipt_number",
+    "status",
+    "status_comment",
+    "submitted_at",
+    "created_at",
+)
+
+
+def applications_for_applicant(*, user: Any) -> QuerySet[Application]:
+    """The applications ``user`` filed (or drafted), newest first; nobody else's.
+
+    Only the list columns are loaded: the form data and bank account stay in the database.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    return Application.objects.filter(applicant_id=user.pk).only(*LIST_COLUMNS).order_by("-id")
+
+
+def application_for_applicant(*, user: Any, pk: int) -> Application:
+    """One of ``user``'s applications with attachments and status history; Http404 for any
+    other id (someone else's application is indistinguishable from a missing one)."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    qs = (
+        Application.objects.filter(applicant_id=user.pk)
+        .select_related("record__branch", "record__person")
+        .prefetch_related(
+            "attachments",
+            Prefetch("status_changes", queryset=StatusChange.objects.order_by("at", "id")),
+        )
+    )
+    try:
+        return qs.get(pk=pk)
+    except Application.DoesNotExist:
+        raise Http404 from None
+
+
+def own_record(*, user: Any, record_id: int) -> EligibilityRecord | None:
+    """A member's own eligibility record (資格選択), with its branch; None otherwise."""
+    return records_for_member(user=user).select_related("person").filter(pk=record_id).first()
+
+
+def record_by_identity(
+    *,
+    symbol: str,
+    number: str,
+    branch_number: str,
+    birth_date: date,
+    current_on: date | None,
+    staff: Any = None,
+) -> list[EligibilityRecord]:
+    """Records matching 記号・番号・枝番 and 生年月日 exactly (inputs normalised).
+
+    ``current_on`` keeps only records eligible that day; ``staff`` limits the search to the
+    staff user's branch (headquarters: all). At most two rows are fetched: more than one
+    match is ambiguous and the caller refuses it.
+    """
+    qs = EligibilityRecord.objects.filter(
+        symbol=normalize_digits(symbol.strip()),
+        number=normalize_digits(number.strip()),
+        branch_number=normalize_branch_number(branch_number.strip()),
+        birth_date=birth_date,
+    ).select_related("branch", "person")
+    if current_on is not None:
+        qs = qs.filter(eligible_on_q(current_on))
+    if staff is not None:
+        qs = branch_scope(qs, staff)
+    return list(qs.order_by("-acquired_on", "-id")[:2])
+
+
+def resubmittable_for(*, user: Any, pk: int) -> Application | None:
+    """The applicant's own application ``pk`` (any status), for a resubmission check."""
+    return (
+        Application.objects.filter(applicant_id=user.pk, pk=pk)
+        .only("id", "applicant_id", "form_code", "status")
+        .first()
+    )
