@@ -87,12 +87,22 @@ class EligibilityRecord(models.Model):
         DEPENDENT = "dependent", _("被扶養者")
         VOLUNTARY = "voluntary", _("任意継続被保険者")
 
+    # No single-column indexes on person and branch: the composite indexes below lead with
+    # them, and every extra index slows the bulk imports of millions of rows.
     person = models.ForeignKey(
-        Person, verbose_name=_("加入者"), on_delete=models.PROTECT, related_name="records"
+        Person,
+        verbose_name=_("加入者"),
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,
     )
     kind = models.CharField(_("資格区分"), max_length=10, choices=Kind.choices)
     branch = models.ForeignKey(
-        "core.Branch", verbose_name=_("支部"), on_delete=models.PROTECT, related_name="records"
+        "core.Branch",
+        verbose_name=_("支部"),
+        on_delete=models.PROTECT,
+        related_name="records",
+        db_index=False,
     )
     employer = models.ForeignKey(
         Employer,
