@@ -18,7 +18,12 @@ PROD_ENV = {
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in PROD_ENV}
+    # The browser tests' DJANGO_ALLOW_ASYNC_UNSAFE must not reach a production check.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in PROD_ENV and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=settings.BASE_DIR,
