@@ -9,6 +9,7 @@ from core.views import home
 api_v1 = [
     path("", include("core.api.urls")),
     path("", include("eligibility.api.urls")),
+    path("", include("applications.api.urls")),
 ]
 
 urlpatterns = [
@@ -16,6 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("core.urls")),
+    path("applications/", include("applications.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

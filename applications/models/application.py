@@ -120,6 +120,9 @@ class Application(models.Model):
             models.Index(fields=["symbol", "number"]),
             models.Index(fields=["branch", "name_kana"]),
             models.Index(fields=["applicant", "-id"]),
+            # Headquarters' queue and kana search span all branches.
+            models.Index(fields=["-submitted_at"]),
+            models.Index(fields=["name_kana"]),
         ]
 
     def __str__(self) -> str:

@@ -55,3 +55,18 @@ def test_if_empty_makes_it_idempotent_and_accounts_are_created_once():
     members = User.objects.filter(kind="member")
     assert members.exists()
     assert all(hasattr(m, "person") for m in members)
+
+
+def test_demo_member_has_applications_in_each_state_and_reruns_add_none():
+    from applications.models import Application
+
+    out = io.StringIO()
+    call_command("demo_data", members=200, applications=0, no_progress=True, stdout=out)
+    member = User.objects.get(username="member1")
+    statuses = sorted(Application.objects.filter(applicant=member).values_list("status", flat=True))
+    assert statuses == ["completed", "received", "returned"]
+    returned = Application.objects.get(applicant=member, status="returned")
+    assert returned.status_comment
+    assert returned.status_changes.count() == 3
+    call_command("demo_data", members=200, if_empty=True, no_progress=True, stdout=out)
+    assert Application.objects.filter(applicant=member).count() == 3

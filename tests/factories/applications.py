@@ -13,6 +13,7 @@ class ApplicationFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Application
+        skip_postgeneration_save = True
 
     class Params:
         reviewing = factory.Trait(status=ApplicationStatus.REVIEWING)

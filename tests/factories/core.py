@@ -23,10 +23,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = "太郎"
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
-    @factory.post_generation
-    def _save(obj, create, extracted, **kwargs):
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        # Save once after every post-generation step (the password hash among them).
         if create:
-            obj.save()
+            instance.save()
 
 
 class BranchStaffFactory(UserFactory):

@@ -11,6 +11,8 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
+from applications import demo as applications_demo
+from applications.models import Application
 from core.demo_accounts import ensure_demo_accounts
 from eligibility import demo
 from eligibility.models import EligibilityRecord, Person
@@ -21,6 +23,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--members", type=int, default=2000, help="作成する加入者数")
+        parser.add_argument(
+            "--applications",
+            type=int,
+            default=None,
+            help="作成する電子申請の件数（既定: 加入者数の半分）",
+        )
         parser.add_argument("--seed", type=int, default=2026)
         parser.add_argument("--chunk-size", type=int, default=5000)
         parser.add_argument(
@@ -59,8 +67,24 @@ class Command(BaseCommand):
             .distinct()[:3]
         )
         logins = ensure_demo_accounts(list(tokyo_households))
+        self._applications(options)
+        made = applications_demo.file_for_demo_members()
+        if made:
+            self.stdout.write(f"デモ加入者の電子申請 {made} 件を作成しました。")
         self.stdout.write("デモアカウント:")
         for login in logins:
             self.stdout.write(
                 f"  {login.role:<16} {login.username:<15} {login.password:<16} {login.where}"
             )
+
+    def _applications(self, options) -> None:
+        count = options["applications"]
+        if count is None:
+            count = options["members"] // 2
+        if count <= 0 or (options["if_empty"] and Application.objects.exists()):
+            return
+        with tqdm(total=count, unit="件", disable=options["no_progress"], desc="電子申請") as bar:
+            made = applications_demo.generate(
+                count=count, seed=options["seed"], progress=bar.update
+            )
+        self.stdout.write(f"電子申請 {made:,} 件を作成しました。")

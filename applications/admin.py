@@ -1,0 +1,585 @@
+"""Review in the Django admin: the branch's queue, the detail page and the status forms.
+
+Thin: lists and filters here; every change goes through :mod:`applications.services.review`.
+The queue stays fast on millions of rows: no full COUNT (EstimatedCountPaginator), searches
+that use indexes (:func:`search_filter`), no facet counts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+
+from applications import presentation
+from applications.forms_catalogue import all_forms
+from applications.models import Application, ApplicationStatus, StatusChange
+from applications.services import review
+from core.admin_paginator import EstimatedCountPaginator
+from core.audit import record_event
+from core.jp.errors import JapaneseValueError
+from core.jp.kana import normalize_digits, validate_katakana
+from core.models import AuditEvent, Branch, User
+from core.scoping import BranchScopedAdminMixin
+
+S = ApplicationStatus
+#: Status changes shown on the detail page (the newest; the rest are in the audit log).
+HISTORY_LIMIT = 50
+#: Most reviewers offered in headquarters' reviewer filter.
+FILTER_REVIEWERS = 300
+QUEUE_STATUSES = [(s.value, s.label) for s in S if s != S.DRAFT]
+
+
+# --- search ------------------------------------------------------------------------------------
+
+_SEPARATOR = "[-‐‑–—−－・･\\s\u3000]+"
+_SYMBOL_NUMBER = re.compile(rf"(\d{{1,8}}){_SEPARATOR}(\d{{1,8}})(?:{_SEPARATOR}(\d{{1,2}}))?")
+#: Upper bound of a prefix range: above every character a reading contains.
+KANA_RANGE_END = "\uffff"
+_RECEIPT = re.compile(r"\d{8}[-‐－]?\d{1,8}")
+
+
+def _number_variants(number: str) -> list[str]:
+    return list(dict.fromkeys([number, number.lstrip("0") or "0"]))
+
+
+def search_filter(term: str) -> Q | None:
+    """The filter for what a reviewer typed into the search box, using indexed lookups only:
+
+    * 受付番号 (``2026112200000001``, hyphen allowed): exact;
+    * 記号-番号[-枝番] (``12345678-12``, ``12345678・12・00``, full-width digits): exact;
+    * digits only: 記号 or 受付番号, exact;
+    * kana (hiragana, half-width kana and spaces accepted): フリガナ starting with it;
+    * anything else: 氏名 starting with it.
+    """
+    return parse_search(term)[1]
+
+
+def parse_search(term: str) -> tuple[str, Q | None]:
+    """(kind, filter) of a search term; kind is receipt, symbol_number, digits, kana, name or
+    "" (nothing to search)."""
+    text = normalize_digits(term).strip(" \u3000")
+    if not text:
+        return "", None
+    if _RECEIPT.fullmatch(text) and len(re.sub(r"\D", "", text)) >= 16:
+        return "receipt", Q(receipt_number__in=[text, re.sub(r"\D", "", text)])
+    match = _SYMBOL_NUMBER.fullmatch(text)
+    if match:
+        symbol, number, branch_number = match.groups()
+        q = Q(symbol=symbol, number__in=_number_variants(number))
+        if branch_number:
+            q &= Q(branch_number=branch_number.zfill(2))
+        return "symbol_number", q
+    if text.isascii() and text.isdigit():
+        return "digits", Q(symbol=text) | Q(receipt_number=text)
+    try:
+        kana = validate_katakana(text)
+    except JapaneseValueError:
+        return "name", Q(name__startswith=text)
+    # LIKE 'prefix%' cannot use an index on name_kana under a non-C collation such as C.UTF-8
+    # before PostgreSQL 17; the equivalent range (code-point order) can.
+    return "kana", Q(
+        name_kana__startswith=kana, name_kana__gte=kana, name_kana__lt=kana + KANA_RANGE_END
+    )
+
+
+# --- list filters ------------------------------------------------------------------------------
+
+
+class FormCodeFilter(admin.SimpleListFilter):
+    title = _l("申請書")
+    parameter_name = "form"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(f.code, f.name) for f in all_forms()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(form_code=self.value()) if self.value() else queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    title = _l("状況")
+    parameter_name = "status"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return QUEUE_STATUSES
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(status=self.value()) if self.value() else queryset
+
+
+def reviewers(branch_id: int | None = None, *, all_branches: bool = False) -> QuerySet:
+    """Active staff who may review: of one branch (the assign form, the filter), or of every
+    branch (headquarters' filter)."""
+    perm = Q(groups__permissions__codename="change_application") | Q(
+        user_permissions__codename="change_application"
+    )
+    where = Q(branch__isnull=False) if all_branches else Q(branch_id=branch_id)
+    staff = User.objects.filter(where, is_staff=True, is_active=True)
+    return (
+        staff.filter(perm | Q(is_superuser=True))
+        .distinct()
+        .order_by("branch_id", "last_name", "first_name", "username")
+    )
+
+
+def reviewer_label(user: User) -> str:
+    """氏名 in Japanese order (山田 太郎), else the username."""
+    return f"{user.last_name} {user.first_name}".strip() or user.username
+
+
+class SubmittedDateFilter(admin.DateFieldListFilter):
+    """受付日時: today, 7 days, this month, this year (no "no date": the queue has none)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.links = tuple(link for link in self.links if self.lookup_kwarg_isnull not in link[1])
+
+
+class AssignedReviewerFilter(admin.SimpleListFilter):
+    title = _l("審査担当者")
+    parameter_name = "reviewer"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        options = [("me", _("自分")), ("none", _("未割当"))]
+        user = request.user
+        if user.is_headquarters:
+            staff = reviewers(all_branches=True).select_related("branch")[:FILTER_REVIEWERS]
+            return options + [(str(u.pk), f"{u.branch} {reviewer_label(u)}") for u in staff]
+        return options + [(str(u.pk), reviewer_label(u)) for u in reviewers(user.branch_id)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value == "me":
+            return queryset.filter(assigned_reviewer=request.user)
+        if value == "none":
+            return queryset.filter(assigned_reviewer__isnull=True)
+        if value and value.isdigit():
+            return queryset.filter(assigned_reviewer_id=int(value))
+        return queryset
+
+
+class BranchFilter(admin.SimpleListFilter):
+    """Headquarters only: one branch's applications."""
+
+    title = _l("支部")
+    parameter_name = "branch"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(str(b.pk), b.name) for b in Branch.objects.order_by("code")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        return queryset.filter(branch_id=int(value)) if value and value.isdigit() else queryset
+
+
+# --- forms on the detail page --------------------------------------------------------------------
+
+
+class StatusChangeForm(forms.Form):
+    to_status = forms.ChoiceField(label=_l("変更後の状況"), choices=QUEUE_STATUSES)
+    comment = forms.CharField(
+        label=_l("状況コメント（申請者に表示されます）"),
+        required=False,
+        max_length=review.COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, allowed: tuple[str, ...] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        if allowed is not None:
+            self.fields["to_status"].choices = [(s, S(s).label) for s in allowed]
+
+
+class AssignForm(forms.Form):
+    reviewer = forms.ModelChoiceField(
+        label=_l("審査担当者"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_l("（未割当）"),
+    )
+    expected_version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, branch_id: int | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        field = self.fields["reviewer"]
+        field.queryset = reviewers(branch_id)  # type: ignore[attr-defined]
+        field.label_from_instance = reviewer_label  # type: ignore[attr-defined]
+
+
+# --- admin ---------------------------------------------------------------------------------
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    fields = ["at", "from_status", "to_status", "comment", "actor"]
+    readonly_fields = fields
+    extra = 0
+    max_num = 0
+    can_delete = False
+    ordering = ["-at", "-id"]
+    verbose_name_plural = _l("状況履歴（新しい順）")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("actor")
+
+    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+
+        class Limited(formset):  # type: ignore[misc, valid-type]
+            def get_queryset(self) -> QuerySet:
+                if not hasattr(self, "_limited"):
+                    self._limited = super().get_queryset()[:HISTORY_LIMIT]
+                return self._limited
+
+        return Limited
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may see the application sees its history.
+        return request.user.has_perm("applications.view_application") or request.user.has_perm(
+            "applications.change_application"
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Application)
+class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
+    change_form_template = "admin/applications/application/change_form.html"
+    list_display = [
+        "receipt_number",
+        "form_display",
+        "name",
+        "symbol_number",
+        "status",
+        "reviewer_display",
+        "submitted_at",
+    ]
+    list_display_links = ["receipt_number"]
+    # Only columns an index can sort on 1M rows (a click on 氏名 would sort a whole branch).
+    sortable_by = ["receipt_number", "submitted_at"]
+    list_select_related = ["assigned_reviewer"]
+    list_filter = [
+        StatusFilter,
+        FormCodeFilter,
+        ("submitted_at", SubmittedDateFilter),
+        AssignedReviewerFilter,
+    ]
+    search_fields = ["=receipt_number", "=symbol", "^name_kana"]  # see get_search_results
+    search_help_text = _l(
+        "受付番号、記号・番号（例: 12345678-12）、記号、フリガナ（前方一致）で検索できます。"
+    )
+    ordering = ["-submitted_at"]
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    list_per_page = 50
+    actions = ["take_into_review", "assign_to_me"]
+    inlines = [StatusChangeInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "receipt_number",
+                    "form_display",
+                    "status",
+                    "status_comment",
+                    "assigned_reviewer",
+                    "submitted_at",
+                    "branch",
+                    "resubmission_of",
+                ]
+            },
+        )
+    ]
+    readonly_fields = ["form_display"]
+
+    # --- queue ---------------------------------------------------------------------------------
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Filed applications only. "submitted_at IS NOT NULL" is an index condition: the
+        # submitted_at indexes (DESC, so NULLS FIRST) then start after the drafts, instead of
+        # reading and discarding every draft before the first row of the page.
+        return (
+            super().get_queryset(request).filter(submitted_at__isnull=False).exclude(status=S.DRAFT)
+        )
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        columns = list(super().get_list_display(request))
+        if request.user.is_headquarters:
+            columns.insert(1, "branch")
+        return columns
+
+    def get_list_select_related(self, request: HttpRequest) -> list[str]:
+        related = list(self.list_select_related)
+        if request.user.is_headquarters:
+            related.append("branch")
+        return related
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        filters = list(super().get_list_filter(request))
+        if request.user.is_headquarters:
+            filters.append(BranchFilter)
+        return filters
+
+    def get_ordering(self, request: HttpRequest) -> list[str]:
+        # A search by reading lists like a phone book: by フリガナ, then newest first. It reads
+        # the name_kana index in order and stops after a page, however common the prefix.
+        kind, _q = parse_search(request.GET.get("q", ""))
+        if kind == "kana":
+            return ["name_kana", "-submitted_at"]
+        return list(super().get_ordering(request))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        q = search_filter(search_term)
+        return (queryset if q is None else queryset.filter(q)), False
+
+    @admin.display(description=_l("申請書"))
+    def form_display(self, obj: Application) -> str:
+        return presentation.form_name(obj.form_code, obj.form_version)
+
+    @admin.display(description=_l("記号・番号"))
+    def symbol_number(self, obj: Application) -> str:
+        return f"{obj.symbol}・{obj.number}・{obj.branch_number}"
+
+    @admin.display(description=_l("審査担当者"))
+    def reviewer_display(self, obj: Application) -> str:
+        return reviewer_label(obj.assigned_reviewer) if obj.assigned_reviewer else "—"
+
+    # --- permissions: the detail page is read-only; changes go through the services ----------
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Object level: the detail page is shown read-only (view mode); the model level keeps
+        # the actions and the status/assign views available to reviewers.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request)
+
+    # --- detail page -----------------------------------------------------------------------------
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Application | None = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            context.update(self.review_context(request, obj))
+            record_event(
+                actor=request.user, action=AuditEvent.Action.VIEW, obj=obj, request=request
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def review_context(self, request: HttpRequest, obj: Application) -> dict[str, Any]:
+        rows, extra_rows = presentation.entered_rows(obj.form_code, obj.form_version, obj.data)
+        labels = presentation.attachment_labels(obj.form_code, obj.form_version)
+        attachments = [
+            {
+                "obj": a,
+                "label": labels.get(a.kind, a.kind),
+                "is_image": a.content_type.startswith("image/"),
+                "url": reverse("applications:attachment", args=[a.pk]),
+            }
+            for a in obj.attachments.order_by("kind", "id")
+        ]
+        allowed = review.allowed_next_statuses(obj.status)
+        can_change = super().has_change_permission(request) and review.can_review(request.user, obj)
+        record = obj.record
+        return {
+            "form_definition": presentation.form_of(obj.form_code, obj.form_version),
+            "form_name": presentation.form_name(obj.form_code, obj.form_version),
+            "entered_rows": rows,
+            "extra_rows": extra_rows,
+            "record": record,
+            "record_birth": presentation.wareki_and_iso(record.birth_date),
+            "record_acquired": presentation.wareki_and_iso(record.acquired_on),
+            "record_lost": presentation.wareki_and_iso(record.lost_on) if record.lost_on else "",
+            "applicant_birth": presentation.wareki_and_iso(obj.birth_date),
+            "attachments": attachments,
+            "bank_rows": presentation.bank_rows(obj.bank_account),
+            "can_review": can_change,
+            "status_form": StatusChangeForm(
+                allowed=allowed, initial={"expected_version": obj.version}
+            )
+            if can_change and allowed
+            else None,
+            "assign_form": AssignForm(
+                branch_id=obj.branch_id,
+                initial={"expected_version": obj.version, "reviewer": obj.assigned_reviewer_id},
+            )
+            if can_change
+            else None,
+            "status_url": reverse("admin:applications_application_status", args=[obj.pk]),
+            "assign_url": reverse("admin:applications_application_assign", args=[obj.pk]),
+        }
+
+    def get_queryset_for_detail(self, request: HttpRequest) -> QuerySet:
+        return self.get_queryset(request).select_related(
+            "record__employer", "branch", "assigned_reviewer"
+        )
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
+        queryset = self.get_queryset_for_detail(request)
+        try:
+            return queryset.get(pk=int(object_id))
+        except (Application.DoesNotExist, ValueError, TypeError):
+            return None
+
+    # --- status and assignment (POST only, through the services) ------------------------------
+    def get_urls(self) -> list[Any]:
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/status/",
+                self.admin_site.admin_view(self.status_view),
+                name=f"{info[0]}_{info[1]}_status",
+            ),
+            path(
+                "<path:object_id>/assign/",
+                self.admin_site.admin_view(self.assign_view),
+                name=f"{info[0]}_{info[1]}_assign",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _target(self, request: HttpRequest, object_id: str) -> Application:
+        if not super().has_change_permission(request):
+            raise Http404
+        obj = self.get_object(request, unquote(object_id))
+        if obj is None:
+            raise Http404
+        return obj
+
+    def _back(self, obj: Application) -> HttpResponseRedirect:
+        return HttpResponseRedirect(reverse("admin:applications_application_change", args=[obj.pk]))
+
+    def _form_errors(self, request: HttpRequest, form: forms.Form) -> None:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+
+    def status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        obj = self._target(request, object_id)
+        form = StatusChangeForm(request.POST)
+        if not form.is_valid():
+            self._form_errors(request, form)
+            return self._back(obj)
+        try:
+            changed = review.application_change_status(
+                application_id=obj.pk,
+                to_status=form.cleaned_data["to_status"],
+                comment=form.cleaned_data["comment"],
+                actor=request.user,
+                expected_version=form.cleaned_data["expected_version"],
+                request=request,
+            )
+        except review.ReviewError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                _("受付番号 %(number)s を「%(status)s」にしました。")
+                % {"number": changed.receipt_number, "status": changed.get_status_display()},
+            )
+        return self._back(obj)
+
+    def assign_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        if request.method != "POST":
+            return HttpResponse(status=405)
+        obj = self._target(request, object_id)
+        form = AssignForm(request.POST, branch_id=obj.branch_id)
+        if not form.is_valid():
+            self._form_errors(request, form)
+            return self._back(obj)
+        reviewer = form.cleaned_data["reviewer"]
+        try:
+            review.application_assign(
+                application_id=obj.pk,
+                reviewer=reviewer,
+                actor=request.user,
+                expected_version=form.cleaned_data["expected_version"],
+                request=request,
+            )
+        except review.ReviewError as exc:
+            messages.error(request, exc.message)
+        else:
+            who = reviewer_label(reviewer) if reviewer else _("（未割当）")
+            messages.success(request, _("審査担当者を %(who)s にしました。") % {"who": who})
+        return self._back(obj)
+
+    # --- actions -------------------------------------------------------------------------
+    def _report(self, request: HttpRequest, result: review.BulkResult, done: str) -> None:
+        if result.succeeded:
+            messages.success(request, done % {"n": len(result.succeeded)})
+        if result.skipped:
+            numbers = dict(
+                Application.objects.filter(pk__in=[pk for pk, _r in result.skipped]).values_list(
+                    "pk", "receipt_number"
+                )
+            )
+            by_reason: dict[str, list[str]] = defaultdict(list)
+            for pk, reason in result.skipped:
+                by_reason[reason].append(numbers.get(pk) or str(pk))
+            for reason, which in by_reason.items():
+                shown = "、".join(which[:10]) + ("…" if len(which) > 10 else "")
+                messages.warning(
+                    request,
+                    _("%(n)d件は処理しませんでした（%(reason)s）: %(which)s")
+                    % {"n": len(which), "reason": reason.rstrip("。"), "which": shown},
+                )
+
+    def _ids(self, queryset: QuerySet) -> list[int]:
+        return list(queryset.order_by().values_list("pk", flat=True)[: review.BULK_LIMIT + 1])
+
+    @admin.action(description=_l("選択した申請を審査中にする"), permissions=["change"])
+    def take_into_review(self, request: HttpRequest, queryset: QuerySet) -> None:
+        try:
+            result = review.applications_take_into_review(
+                ids=self._ids(queryset), actor=request.user, request=request
+            )
+        except review.ReviewError as exc:
+            messages.error(request, exc.message)
+            return
+        self._report(request, result, _("%(n)d件を審査中にしました。"))
+
+    @admin.action(description=_l("選択した申請の担当者を自分にする"), permissions=["change"])
+    def assign_to_me(self, request: HttpRequest, queryset: QuerySet) -> None:
+        try:
+            result = review.applications_assign_to(
+                ids=self._ids(queryset),
+                reviewer=request.user,
+                actor=request.user,
+                request=request,
+            )
+        except review.ReviewError as exc:
+            messages.error(request, exc.message)
+            return
+        self._report(request, result, _("%(n)d件の担当者を自分にしました。"))

@@ -1,0 +1,13 @@
+"""Signals other parts of the system hook into (sent by the application services).
+
+``application_returned``: an application was returned (返戻) and the change is committed.
+Sent on commit by :func:`applications.services.review.application_change_status` with
+``sender=Application`` and keyword arguments ``application_id`` (int) and ``actor_id``
+(int | None). Receivers should only enqueue work (e.g. the return package), by id.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+application_returned = Signal()
