@@ -28,6 +28,8 @@ from unittest import mock
 
 import django
 
+from bench.common import percentile
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
 django.setup()
 
@@ -58,12 +60,6 @@ def noise_jpeg(target: int = TARGET_BYTES, seed: int = 0) -> bytes:
         if abs(len(best) - target) < target * 0.03:
             break
     return best
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
-    return ordered[index]
 
 
 def _setup_database() -> str:

@@ -17,36 +17,32 @@ The script links up to --requests persons to member accounts named bench-member-
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
 import sys
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from urllib.parse import urlparse
+from collections.abc import Sequence
+from functools import partial
+
+from bench.common import (
+    Result,
+    database_summary,
+    ensure_members,
+    explain,
+    get,
+    logged_in,
+    measure,
+    setup_django,
+)
 
 TARGET_MEDIAN_MS = 20.0
 
 
-@dataclass
-class Result:
-    name: str
-    times_ms: list[float]
-    queries: list[int]
-    sql_ms: list[float]
-
-    def line(self) -> str:
-        t = sorted(self.times_ms)
-        p95 = t[min(len(t) - 1, round(0.95 * (len(t) - 1)))]
-        q = sorted(set(self.queries))
-        queries = str(q[0]) if len(q) == 1 else f"{q[0]}–{q[-1]}"
-        return (
-            f"{self.name:<44} n={len(t):<4} median {statistics.median(t):6.2f} ms   "
-            f"p95 {p95:6.2f} ms   max {t[-1]:7.2f} ms   "
-            f"of which SQL (median) {statistics.median(self.sql_ms):5.2f} ms   "
-            f"queries/request {queries}"
-        )
+def _line(result: Result) -> str:
+    return (
+        f"{result.name:<44} n={len(result.times_ms):<4} median {result.median:6.2f} ms   "
+        f"p95 {result.p95:6.2f} ms   max {max(result.times_ms):7.2f} ms   "
+        f"of which SQL (median) {result.sql_median:5.2f} ms   "
+        f"queries/request {result.query_counts}"
+    )
 
 
 def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -59,34 +55,12 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _setup_django() -> None:
-    url = os.environ.get("DATABASE_URL", "")
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not parsed.scheme.startswith("postgres") or "bench" not in name:
-        sys.exit(
-            "DATABASE_URL must name a PostgreSQL database whose name contains 'bench', e.g. "
-            "postgres://postgres@127.0.0.1:5432/kyoukai_bench"
-        )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ.setdefault("DJANGO_DEBUG", "false")
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    import django
-
-    django.setup()
-
-
 def _ensure_data(members: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from eligibility.models import Person
-
     call_command("migrate", verbosity=0)
-    if not Person.objects.exists():
-        print(f"Loading {members:,} demo members (demo_data)…", flush=True)
-        call_command("demo_data", members=members, no_progress=True)
-    else:
+    if not ensure_members(members):
         print("Demo members already loaded: reusing them.")
     with connection.cursor() as cursor:
         cursor.execute(
@@ -127,44 +101,14 @@ def _members(count: int, rng: random.Random) -> list:
     return users
 
 
-def _measure(
-    name: str,
-    calls: Sequence[Callable[[], object]],
-    warmup: int,
-) -> Result:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for call in calls[:warmup]:
-        call()
-    times, queries, sql = [], [], []
-    for call in calls:
-        with CaptureQueriesContext(connection) as ctx:
-            started = time.perf_counter()
-            call()
-            elapsed = time.perf_counter() - started
-        times.append(elapsed * 1000)
-        queries.append(len(ctx.captured_queries))
-        sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
-    return Result(name, times, queries, sql)
-
-
-def _get(client, url: str, params: dict | None = None) -> Callable[[], object]:  # type: ignore[no-untyped-def]
-    def call() -> object:
-        response = client.get(url, params or {})
-        if response.status_code != 200:
-            raise SystemExit(f"{url} {params}: HTTP {response.status_code} {response.content!r}")
-        return response
-
-    return call
+#: The staff and member APIs answer with a reason: show it when a request fails.
+_get = partial(get, show_body=True)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
-    _setup_django()
+    setup_django("kyoukai_bench")
 
-    from django.db import connection
-    from django.test import Client
     from django.urls import reverse
 
     from core.models import User
@@ -175,46 +119,32 @@ def main(argv: Sequence[str] | None = None) -> None:
     sync_role_groups()  # the role groups may predate the eligibility permissions
     rng = random.Random(args.seed)
 
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE relname = 'eligibility_person'"
-        )
-        persons = cursor.fetchone()[0]
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
     print(
-        f"PostgreSQL {version}, database {connection.settings_dict['NAME']}, "
-        f"~{persons:,} persons; {args.requests} measured requests per line "
-        f"(+{args.warmup} warm-up), in-process django.test.Client, session authentication."
+        f"{database_summary('eligibility_person', 'persons')}; {args.requests} measured "
+        f"requests per line (+{args.warmup} warm-up), in-process django.test.Client, "
+        "session authentication."
     )
 
     # --- member API: each request from a different member --------------------------
     members = _members(args.requests, rng)
     records_url = reverse("api-eligibility-records")
-    member_calls = []
-    for user in members:
-        client = Client(SERVER_NAME="localhost")
-        client.force_login(user)
-        member_calls.append(_get(client, records_url))
+    member_calls = [_get(logged_in(user), records_url) for user in members]
     rng.shuffle(member_calls)
-    results = [_measure("member GET /eligibility/records/", member_calls, args.warmup)]
+    results = [measure("member GET /eligibility/records/", member_calls, args.warmup)]
 
     detail_calls = []
     for user in members:
-        client = Client(SERVER_NAME="localhost")
-        client.force_login(user)
+        client = logged_in(user)
         record_id = EligibilityRecord.objects.filter(person__user=user).values("pk")[0]["pk"]
         detail_calls.append(_get(client, reverse("api-eligibility-record", args=[record_id])))
-    results.append(_measure("member GET /eligibility/records/{id}/", detail_calls, args.warmup))
+    results.append(measure("member GET /eligibility/records/{id}/", detail_calls, args.warmup))
 
     # --- staff lookups ------------------------------------------------------------------
     lookup_url = reverse("api-eligibility-lookup")
     reviewer = User.objects.get(username="reviewer")  # 東京支部 審査担当 (demo account)
     hq = User.objects.get(username="admin")
-    staff = Client(SERVER_NAME="localhost")
-    staff.force_login(reviewer)
-    hq_client = Client(SERVER_NAME="localhost")
-    hq_client.force_login(hq)
+    staff = logged_in(reviewer)
+    hq_client = logged_in(hq)
     tokyo = list(
         EligibilityRecord.objects.filter(branch_id=reviewer.branch_id)
         .order_by("?")
@@ -234,14 +164,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         )
         for r in tokyo
     ]
-    results.append(_measure("staff (東京) lookup by 記号・番号", by_number, args.warmup))
-    results.append(_measure("staff (東京) lookup by kana (3-char prefix)", by_kana, args.warmup))
-    results.append(_measure("staff (本部) lookup by 記号・番号・枝番", hq_by_number, args.warmup))
+    results.append(measure("staff (東京) lookup by 記号・番号", by_number, args.warmup))
+    results.append(measure("staff (東京) lookup by kana (3-char prefix)", by_kana, args.warmup))
+    results.append(measure("staff (本部) lookup by 記号・番号・枝番", hq_by_number, args.warmup))
 
     print()
     for result in results:
-        print(result.line())
-    member_median = statistics.median(results[0].times_ms)
+        print(_line(result))
+    member_median = results[0].median
     verdict = "under" if member_median < TARGET_MEDIAN_MS else "NOT under"
     print(
         f"\nMember eligibility lookup API: median {member_median:.2f} ms, {verdict} the "
@@ -254,8 +184,6 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def _explain(member, reviewer, sample: dict) -> None:  # type: ignore[no-untyped-def]
-    from django.db import connection
-
     from eligibility.selectors import records_for_member, records_for_staff
 
     queries = {
@@ -268,10 +196,7 @@ def _explain(member, reviewer, sample: dict) -> None:  # type: ignore[no-untyped
         ).order_by("-id")[:51],
     }
     for title, qs in queries.items():
-        sql, params = qs.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
-            plan = "\n    ".join(row[0] for row in cursor.fetchall())
+        plan = "\n    ".join(explain(qs))
         print(f"\n-- {title}\n    {plan}")
 
 

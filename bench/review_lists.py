@@ -16,39 +16,31 @@ first (minutes): ``demo_data --members N`` when there are no members, then
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import statistics
 import sys
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from urllib.parse import urlparse
+from collections.abc import Sequence
+
+from bench.common import (
+    Result,
+    database_summary,
+    ensure_members,
+    explain,
+    get,
+    logged_in,
+    measure,
+    setup_django,
+)
 
 TARGET_MEDIAN_MS = 150.0
 
 
-@dataclass
-class Result:
-    name: str
-    times_ms: list[float]
-    queries: list[int]
-    sql_ms: list[float]
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.times_ms)
-
-    def line(self) -> str:
-        t = sorted(self.times_ms)
-        p95 = t[min(len(t) - 1, round(0.95 * (len(t) - 1)))]
-        q = sorted(set(self.queries))
-        queries = str(q[0]) if len(q) == 1 else f"{q[0]}–{q[-1]}"
-        return (
-            f"{self.name:<46} n={len(t):<3} median {self.median:6.1f} ms   "
-            f"p95 {p95:6.1f} ms   SQL (median) {statistics.median(self.sql_ms):5.1f} ms   "
-            f"queries {queries}"
-        )
+def _line(result: Result) -> str:
+    return (
+        f"{result.name:<46} n={len(result.times_ms):<3} median {result.median:6.1f} ms   "
+        f"p95 {result.p95:6.1f} ms   SQL (median) {result.sql_median:5.1f} ms   "
+        f"queries {result.query_counts}"
+    )
 
 
 def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -62,21 +54,6 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _setup_django() -> None:
-    parsed = urlparse(os.environ.get("DATABASE_URL", ""))
-    if not parsed.scheme.startswith("postgres") or "bench" not in parsed.path:
-        sys.exit(
-            "DATABASE_URL must name a PostgreSQL database whose name contains 'bench', e.g. "
-            "postgres://postgres@127.0.0.1:5432/kyoukai_bench_apps"
-        )
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    os.environ.setdefault("DJANGO_DEBUG", "false")
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    import django
-
-    django.setup()
-
-
 def _ensure_data(members: int, applications: int) -> None:
     from django.core.management import call_command
     from django.db import connection
@@ -84,13 +61,10 @@ def _ensure_data(members: int, applications: int) -> None:
     from applications import demo
     from applications.models import Application
     from core.roles import sync_role_groups
-    from eligibility.models import Person
 
     call_command("migrate", verbosity=0)
     sync_role_groups()  # the role groups may predate the applications permissions
-    if not Person.objects.exists():
-        print(f"Loading {members:,} demo members (demo_data)…", flush=True)
-        call_command("demo_data", members=members, no_progress=True)
+    ensure_members(members)
     have = Application.objects.count()
     if have < applications:
         print(f"Generating {applications - have:,} applications…", flush=True)
@@ -99,34 +73,6 @@ def _ensure_data(members: int, applications: int) -> None:
         print(f"… in {time.monotonic() - started:.0f} s", flush=True)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-
-
-def _measure(name: str, calls: Sequence[Callable[[], object]], warmup: int) -> Result:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for call in calls[:warmup]:
-        call()
-    times, queries, sql = [], [], []
-    for call in calls:
-        with CaptureQueriesContext(connection) as ctx:
-            started = time.perf_counter()
-            call()
-            elapsed = time.perf_counter() - started
-        times.append(elapsed * 1000)
-        queries.append(len(ctx.captured_queries))
-        sql.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
-    return Result(name, times, queries, sql)
-
-
-def _get(client, url: str, params: dict | None = None) -> Callable[[], object]:  # type: ignore[no-untyped-def]
-    def call() -> object:
-        response = client.get(url, params or {})
-        if response.status_code != 200:
-            raise SystemExit(f"{url} {params}: HTTP {response.status_code}")
-        return response
-
-    return call
 
 
 def _staff(username: str, branch) -> object:  # type: ignore[no-untyped-def]
@@ -168,10 +114,9 @@ def _sample(rng: random.Random, n: int, **filters: object) -> list[dict]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parse_args(sys.argv[1:] if argv is None else argv)
-    _setup_django()
+    setup_django("kyoukai_bench_apps")
 
     from django.db import connection
-    from django.test import Client
     from django.urls import NoReverseMatch, reverse
 
     from core.models import Branch, User
@@ -181,20 +126,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     tokyo = Branch.objects.get(code=13)
     reviewer = _staff("bench-reviewer-tokyo", tokyo)
     hq = _staff("bench-reviewer-hq", None)
+    summary = database_summary("applications_application", "applications")
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT reltuples::bigint FROM pg_class WHERE relname = 'applications_application'"
-        )
-        rows = cursor.fetchone()[0]
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
         cursor.execute(
             "SELECT count(*) FROM applications_application WHERE branch_id = %s", [tokyo.pk]
         )
         tokyo_rows = cursor.fetchone()[0]
     print(
-        f"PostgreSQL {version}, database {connection.settings_dict['NAME']}, "
-        f"~{rows:,} applications ({tokyo_rows:,} in 東京支部); {args.requests} measured "
+        f"{summary} ({tokyo_rows:,} in 東京支部); {args.requests} measured "
         f"requests per line (+{args.warmup} warm-up), in-process django.test.Client."
     )
 
@@ -206,24 +145,23 @@ def main(argv: Sequence[str] | None = None) -> None:
     statuses = ["received", "reviewing", "returned", "completed"]
     results: list[Result] = []
     for label, user, sample in (("東京支部", reviewer, tokyo_apps), ("本部", hq, any_apps)):
-        client = Client(SERVER_NAME="localhost")
-        client.force_login(user)
+        client = logged_in(user)
         scenarios = {
-            "queue, first page": [_get(client, changelist) for _ in range(n)],
+            "queue, first page": [get(client, changelist) for _ in range(n)],
             "queue, filtered by status": [
-                _get(client, changelist, {"status": statuses[i % 4]}) for i in range(n)
+                get(client, changelist, {"status": statuses[i % 4]}) for i in range(n)
             ],
             "search by 受付番号": [
-                _get(client, changelist, {"q": a["receipt_number"]}) for a in sample
+                get(client, changelist, {"q": a["receipt_number"]}) for a in sample
             ],
             "search by 記号-番号": [
-                _get(client, changelist, {"q": f"{a['symbol']}-{a['number']}"}) for a in sample
+                get(client, changelist, {"q": f"{a['symbol']}-{a['number']}"}) for a in sample
             ],
-            "search by kana (3-char prefix)": [_get(client, changelist, {"q": k}) for k in kana],
+            "search by kana (3-char prefix)": [get(client, changelist, {"q": k}) for k in kana],
         }
         for name, calls in scenarios.items():
-            results.append(_measure(f"admin ({label}) {name}", calls, args.warmup))
-            print(results[-1].line(), flush=True)
+            results.append(measure(f"admin ({label}) {name}", calls, args.warmup))
+            print(_line(results[-1]), flush=True)
 
     # --- the applicant's lists ------------------------------------------------------------
     applicants = list(
@@ -238,25 +176,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     if api_url:
         pages.insert(0, (f"{api_url} (API)", api_url))
     for name, url in pages:
-        calls = []
-        for user in applicants:
-            client = Client(SERVER_NAME="localhost")
-            client.force_login(user)
-            calls.append(_get(client, url))
-        results.append(_measure(f"member {name}", calls, args.warmup))
-        print(results[-1].line(), flush=True)
+        calls = [get(logged_in(user), url) for user in applicants]
+        results.append(measure(f"member {name}", calls, args.warmup))
+        print(_line(results[-1]), flush=True)
         if attorney is not None:
-            client = Client(SERVER_NAME="localhost")
-            client.force_login(attorney)
+            client = logged_in(attorney)
             count = attorney.applications.count()
             results.append(
-                _measure(
+                measure(
                     f"attorney ({count:,} filed) {name}",
-                    [_get(client, url) for _ in range(n)],
+                    [get(client, url) for _ in range(n)],
                     args.warmup,
                 )
             )
-            print(results[-1].line(), flush=True)
+            print(_line(results[-1]), flush=True)
 
     slow = [r for r in results if r.median >= TARGET_MEDIAN_MS]
     print(
@@ -270,7 +203,6 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 def _explain(reviewer, hq, sample: dict, kana: str) -> None:  # type: ignore[no-untyped-def]
     from django.contrib.admin.sites import site
-    from django.db import connection
     from django.test import RequestFactory
 
     from applications.models import Application
@@ -288,11 +220,7 @@ def _explain(reviewer, hq, sample: dict, kana: str) -> None:  # type: ignore[no-
         request = RequestFactory().get("/", params)
         request.user = user
         changelist = admin.get_changelist_instance(request)
-        qs = changelist.get_queryset(request)[:50]
-        sql, sql_params = qs.query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", sql_params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plan = "\n".join(explain(changelist.get_queryset(request)[:50]))
         print(f"\n--- {user.username} {params}\n{plan}")
 
 
