@@ -37,9 +37,13 @@ if [[ ! -x .venv/bin/python ]]; then
 fi
 stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
 if [[ ! -f "$stamp" ]]; then
-  echo "==> pip install (.venv)"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e ".[test]"
+  echo "==> pip install (.venv; log in var/log/pip.log)"
+  mkdir -p var/log
+  if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+         .venv/bin/python -m pip install -q -e ".[test]"; } >var/log/pip.log 2>&1; then
+    tail -30 var/log/pip.log
+    exit 1
+  fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
