@@ -44,3 +44,13 @@ def test_openapi_schema_and_docs_are_served(client):
     docs = client.get(reverse("api-docs"))
     assert docs.status_code == 200
     assert b"swagger" in docs.content.lower()
+
+
+def test_openapi_schema_validates_without_warnings():
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("spectacular", "--validate", "--fail-on-warn", stdout=out)
+    assert "openapi: 3" in out.getvalue()

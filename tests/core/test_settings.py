@@ -69,3 +69,9 @@ def test_bulk_and_interactive_work_use_separate_queues():
     assert app.conf.task_acks_late is True
     assert app.conf.worker_prefetch_multiplier == 1
     assert app.conf.task_serializer == "json"
+
+
+def test_admin_speaks_japanese_and_english_is_available(client):
+    assert "ログイン" in client.get("/admin/login/").content.decode()
+    english = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Log in" in english
