@@ -38,6 +38,33 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _child_peak_rss_mb() -> float:
+    """The parsing process (eligibility.imports.pipeline) is a child: its own peak."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _cpu_seconds() -> tuple[float, float]:
+    """(this process, its finished children): user + system CPU seconds."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
+
+
+def _backend_cpu_seconds() -> float:
+    """CPU of this connection's PostgreSQL backend (same machine: /proc), 0 if unreadable.
+    With the process's own CPU, a figure that still means something on a loaded machine."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _ensure_database(url: str) -> None:
     import psycopg
 
@@ -169,9 +196,20 @@ def timed_import(path: Path, kind: str, mode: str) -> tuple[object, float]:
     from eligibility.models import ImportJob
 
     job = ImportJob.objects.create(kind=kind, mode=mode, original_name=path.name)
+    cpu_before, backend_before = _cpu_seconds(), _backend_cpu_seconds()
     started = time.perf_counter()
     service.run_job(job, path=path)
-    return job, time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    cpu_after, backend_after = _cpu_seconds(), _backend_cpu_seconds()
+    rows = max(1, job.processed_rows)
+    print(
+        f"  CPU µs/行: 本体 {(cpu_after[0] - cpu_before[0]) / rows * 1e6:.1f}"
+        f" 解析プロセス {(cpu_after[1] - cpu_before[1]) / rows * 1e6:.1f}"
+        f" PostgreSQL {(backend_after - backend_before) / rows * 1e6:.1f}"
+        f" | load average {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
+    return job, seconds
 
 
 def report(label: str, job, seconds: float) -> None:
@@ -180,7 +218,7 @@ def report(label: str, job, seconds: float) -> None:
         f"{label}: {job.get_status_display()} {rows:,} 行 {seconds:.1f} 秒 "
         f"= {rows / seconds:,.0f} 行/秒 | 新規 {job.created_count:,} 更新 {job.updated_count:,} "
         f"変更なし {job.unchanged_count:,} エラー {job.error_count:,} | "
-        f"ピークRSS {_peak_rss_mb():,.0f} MB",
+        f"ピークRSS {_peak_rss_mb():,.0f} MB（解析プロセス {_child_peak_rss_mb():,.0f} MB）",
         flush=True,
     )
     if job.error_count:

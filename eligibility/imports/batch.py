@@ -40,6 +40,14 @@ class Importer(Protocol):
         """Row-by-row checks only: no database, no per-file state (runs in a thread)."""
         ...
 
+    def pack(self, prepared: list[Any]) -> Any:
+        """``prepared`` in a form that pickles cheaply (sent from the parsing process)."""
+        ...
+
+    def unpack(self, packed: Any) -> list[Any]:
+        """The inverse of :meth:`pack`."""
+        ...
+
     def process(self, prepared: list[Any], *, write: bool) -> BatchOutcome:
         """Checks against the file so far and the database; writes when ``write``."""
         ...

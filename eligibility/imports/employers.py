@@ -115,6 +115,12 @@ class EmployerImporter:
                 out.append((raw.line, *self.parse(raw)))
         return out
 
+    def pack(self, prepared: list[Parsed]) -> list[Parsed]:
+        return prepared  # employer files are small: plain pickling is fine
+
+    def unpack(self, packed: list[Parsed]) -> list[Parsed]:
+        return packed
+
     def process(self, prepared: list[Parsed], *, write: bool) -> BatchOutcome:
         outcome = BatchOutcome()
         rows: list[EmployerRow] = []

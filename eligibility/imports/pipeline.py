@@ -1,0 +1,149 @@
+"""Reading and parsing the file ahead of the writer, batch by batch.
+
+Step 1 of a batch (:meth:`Importer.prepare`: CSV, formats, dates, kana, check digits) needs
+no database and no per-file state, so it runs while the caller checks the previous batch
+against the database and writes it. Two ways:
+
+- in a child **process** (PostgreSQL, the production path): parsing is pure Python, and a
+  thread would share the GIL with the writer; a process uses the machine's second core.
+  The child is forked (it inherits the loaded importer: branches, settings) and sends each
+  prepared batch through a bounded queue (``QUEUE_BATCHES``), so memory stays flat however
+  far ahead it could read. It never touches the database: the parent's connection is
+  inherited but unused, and the child leaves with ``os._exit`` (multiprocessing's default
+  for forked children), so nothing is sent on that socket.
+- in a **thread** (other databases, or where a process cannot be started, e.g. inside a
+  daemonic worker process): one batch ahead.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eligibility.imports.batch import Importer
+from eligibility.imports.errors import ImportFileError
+from eligibility.imports.reader import RawRow, read_rows
+
+#: Prepared batches the child may have ready before the parent takes them.
+QUEUE_BATCHES = 2
+#: Seconds between checks that the child is still alive while waiting for a batch.
+POLL_SECONDS = 5.0
+
+Prepared = tuple[int, list[Any]]  # (rows in the batch, prepared rows)
+
+
+def batches(importer: Importer, path: Path, encoding: str, size: int) -> Iterator[list[RawRow]]:
+    rows = read_rows(path, encoding, importer.columns)
+    next(rows)  # the header map (read_rows raised if it is wrong)
+    batch: list[RawRow] = []
+    for raw in rows:
+        assert isinstance(raw, RawRow)
+        batch.append(raw)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def prepared_batches(
+    importer: Importer, path: Path, encoding: str, size: int, *, in_process: bool
+) -> Iterator[Prepared]:
+    """The prepared batches of the file, in order; raises what reading raised
+    (:class:`ImportFileError` for a broken file)."""
+    if in_process:
+        try:
+            context = multiprocessing.get_context("fork")
+            channel: Any = context.Queue(maxsize=QUEUE_BATCHES)
+            child = context.Process(
+                target=_child, args=(importer, path, encoding, size, channel), daemon=True
+            )
+            child.start()
+        except (AssertionError, OSError, ValueError):
+            # A daemonic process (a worker of some pools) may not have children.
+            pass
+        else:
+            yield from _from_child(importer, child, channel)
+            return
+    yield from _in_thread(importer, path, encoding, size)
+
+
+# --- in a thread ---------------------------------------------------------------------
+def _in_thread(importer: Importer, path: Path, encoding: str, size: int) -> Iterator[Prepared]:
+    source = batches(importer, path, encoding, size)
+
+    def next_prepared() -> Prepared | None:
+        batch = next(source, None)
+        return None if batch is None else (len(batch), importer.prepare(batch))
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-parse") as pool:
+        future = pool.submit(next_prepared)
+        while True:
+            item = future.result()
+            if item is None:
+                return
+            future = pool.submit(next_prepared)
+            yield item
+
+
+# --- in a child process --------------------------------------------------------------
+@dataclass(frozen=True)
+class _FileError:
+    """An ImportFileError, sent as plain fields (its keyword arguments do not pickle)."""
+
+    message: str
+    line: int | None
+    column: str
+
+
+@dataclass(frozen=True)
+class _Crash:
+    description: str
+
+
+_END = "end"
+
+
+def _child(importer: Importer, path: Path, encoding: str, size: int, channel: Any) -> None:
+    try:
+        for batch in batches(importer, path, encoding, size):
+            channel.put((len(batch), importer.pack(importer.prepare(batch))))
+        channel.put(_END)
+    except ImportFileError as exc:
+        channel.put(_FileError(exc.message, exc.line, exc.column))
+    except BaseException as exc:  # reported to the parent, which raises
+        channel.put(_Crash(f"{type(exc).__name__}: {exc}"))
+    finally:
+        channel.close()
+        channel.join_thread()  # everything sent before the child exits
+
+
+def _from_child(importer: Importer, child: Any, channel: Any) -> Iterator[Prepared]:
+    try:
+        while True:
+            try:
+                item = channel.get(timeout=POLL_SECONDS)
+            except queue.Empty:
+                if not child.is_alive():
+                    raise RuntimeError(
+                        f"import parser process ended unexpectedly ({child.exitcode})"
+                    ) from None
+                continue
+            if item == _END:
+                return
+            if isinstance(item, _FileError):
+                raise ImportFileError(item.message, line=item.line, column=item.column)
+            if isinstance(item, _Crash):
+                raise RuntimeError(f"import parser process failed: {item.description}")
+            size, packed = item
+            yield size, importer.unpack(packed)
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        channel.close()

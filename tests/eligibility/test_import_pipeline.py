@@ -1,0 +1,98 @@
+"""The parsing pipeline (child process or thread), the memoised parsers and the key look-up
+used by the member import: same results whichever way a file is parsed."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from eligibility.imports import service, sql
+from eligibility.imports.errors import FieldError
+from eligibility.imports.memo import Memo
+from eligibility.models import EligibilityRecord, ImportJob, Person
+from tests.eligibility.import_helpers import errors_at, run
+from tests.factories.eligibility import EmployerFactory, valid_my_number
+from tests.factories.imports import csv_text, dependent_row, member_row
+
+SYMBOL = "13000001"
+
+
+@pytest.fixture
+def employer(tokyo):
+    return EmployerFactory(symbol=SYMBOL, branch=tokyo)
+
+
+def _fork_is_safe() -> None:
+    # A forked child inherits locks held by other threads (an earlier test's worker helpers
+    # may still run): service.parse_in_process() never forks then, and neither may a test.
+    if threading.active_count() > 1:
+        pytest.skip("other threads are running: forking is unsafe")
+
+
+@pytest.mark.parametrize("in_process", [True, False])
+def test_both_pipelines_give_the_same_result(tmp_path, employer, monkeypatch, in_process):
+    if in_process:
+        _fork_is_safe()
+    monkeypatch.setattr(service, "PARSE_IN_PROCESS", in_process)
+    monkeypatch.setattr(service, "BATCH_SIZE_OTHER", 2)
+    monkeypatch.setattr(service, "BATCH_SIZE_POSTGRESQL", 2)
+    rows = [
+        member_row(SYMBOL, "1", 個人番号=valid_my_number(5)),
+        dependent_row(SYMBOL, "1"),
+        member_row(SYMBOL, "2", 生年月日="2025/02/30"),
+        member_row(SYMBOL, "3", 資格取得年月日="R2.4.1"),
+        member_row(SYMBOL, "1"),
+    ]
+    job = run(tmp_path, rows, mode=ImportJob.Mode.GOOD_ROWS)
+    assert job.status == ImportJob.Status.SUCCEEDED, job.message
+    assert (job.created_count, job.error_rows, job.processed_rows) == (3, 2, 5)
+    assert errors_at(job) == {("4", "生年月日"), ("6", "記号・番号・枝番")}
+    assert EligibilityRecord.objects.count() == 3
+    assert Person.objects.exclude(my_number_hash="").count() == 1
+    again = run(tmp_path, rows[:2], mode=ImportJob.Mode.ALL_OR_NOTHING, name="again.csv")
+    assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 2)
+
+
+def test_broken_file_in_the_child_process_is_named(tmp_path, employer, monkeypatch):
+    _fork_is_safe()
+    monkeypatch.setattr(service, "PARSE_IN_PROCESS", True)
+    text = csv_text([member_row(SYMBOL, "1"), member_row(SYMBOL, "2", 住所="東京都港区,芝1-1")])
+    cut = text[: text.index('"東京都港区,') + 6].encode("utf-8")  # inside the quoted cell
+    job = run(tmp_path, data=cut, mode=ImportJob.Mode.ALL_OR_NOTHING)
+    assert job.status == ImportJob.Status.REJECTED
+    assert errors_at(job) == {("3", "")}
+    assert not EligibilityRecord.objects.exists()
+
+
+def test_memo_remembers_values_and_errors():
+    calls: list[str] = []
+
+    def parse(text: str) -> int:
+        calls.append(text)
+        if not text.isdigit():
+            raise FieldError(f"bad {len(text)}")
+        return int(text)
+
+    memo = Memo(parse, limit=2)
+    assert memo("1") == memo("1") == 1
+    for _ in range(2):
+        with pytest.raises(FieldError, match="bad 1"):
+            memo("x")
+    assert calls == ["1", "x"]
+    memo("2")  # the memo was full: cleared, then "2" remembered
+    memo("1")
+    assert calls == ["1", "x", "2", "1"]
+
+
+def test_select_by_keys_with_text_keys_and_a_newline(employer):
+    found = sql.select_by_keys(
+        "SELECT id, symbol FROM eligibility_employer",
+        ("branch_id", "symbol"),
+        ("bigint", "text"),
+        [(employer.branch_id, SYMBOL), (employer.branch_id, "1\n2")],
+    )
+    assert found == [(employer.pk, SYMBOL)]
+    assert sql.select_by_keys(
+        "SELECT id FROM eligibility_employer", ("symbol",), ("text",), [(SYMBOL,)]
+    ) == [(employer.pk,)]
