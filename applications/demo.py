@@ -467,7 +467,6 @@ def generate(
     fields = [
         Application._meta.get_field("created_at"),
         Application._meta.get_field("updated_at"),
-        StatusChange._meta.get_field("at"),
     ]
     created = 0
     with _explicit_timestamps(*fields):  # type: ignore[arg-type]

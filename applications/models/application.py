@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -172,7 +173,8 @@ class StatusChange(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    at = models.DateTimeField(_("日時"), auto_now_add=True)
+    # Set by the service that makes the change (filing passes its own clock), not by save().
+    at = models.DateTimeField(_("日時"), default=timezone.now)
 
     class Meta:
         ordering = ["at", "id"]

@@ -415,6 +415,7 @@ def application_submit_outcome(
                 from_status="",
                 to_status=ApplicationStatus.RECEIVED,
                 actor=applicant,
+                at=now,
             )
             record_event(
                 actor=applicant,
