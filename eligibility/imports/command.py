@@ -44,6 +44,9 @@ class ImportCommand(BaseCommand):
         job = ImportJob.objects.create(
             kind=self.kind, mode=options["mode"], started_by=user, original_name=path.name
         )
+        # No tqdm monitor thread: the bar is updated here, and the parser child process is
+        # only forked from a single-threaded process (eligibility.imports.pipeline).
+        tqdm.monitor_interval = 0
         with tqdm(
             total=0, unit=self.unit, disable=options["no_progress"], desc="取込", leave=True
         ) as bar:

@@ -17,6 +17,7 @@ against the database and writes it. Two ways:
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import queue
 from collections.abc import Iterator
@@ -28,6 +29,8 @@ from typing import Any
 from eligibility.imports.batch import Importer
 from eligibility.imports.errors import ImportFileError
 from eligibility.imports.reader import RawRow, read_rows
+
+logger = logging.getLogger(__name__)
 
 #: Prepared batches the child may have ready before the parent takes them.
 QUEUE_BATCHES = 2
@@ -64,12 +67,14 @@ def prepared_batches(
                 target=_child, args=(importer, path, encoding, size, channel), daemon=True
             )
             child.start()
-        except (AssertionError, OSError, ValueError):
+        except (AssertionError, OSError, ValueError) as exc:
             # A daemonic process (a worker of some pools) may not have children.
-            pass
+            logger.info("%s: no child process for parsing (%r)", path.name, exc)
         else:
+            logger.info("%s: parsing in a child process (pid %s)", path.name, child.pid)
             yield from _from_child(importer, child, channel)
             return
+    logger.info("%s: parsing in a thread", path.name)
     yield from _in_thread(importer, path, encoding, size)
 
 

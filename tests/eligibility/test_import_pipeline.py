@@ -26,6 +26,8 @@ def employer(tokyo):
 def _fork_is_safe() -> None:
     # A forked child inherits locks held by other threads (an earlier test's worker helpers
     # may still run): service.parse_in_process() never forks then, and neither may a test.
+    # In the full suite there always are: test_import_command.test_import_in_a_fresh_process
+    # takes the process path for real, in a new single-threaded process.
     if threading.active_count() > 1:
         pytest.skip("other threads are running: forking is unsafe")
 
