@@ -144,8 +144,17 @@ def test_filters(client, reviewer):
     assert shown({"reviewer": "none"}) == {received.receipt_number}
     assert shown({"reviewer": str(reviewer.pk)}) == {reviewing.receipt_number}
     today = received.submitted_at.date()
-    assert shown({"submitted_at__gte": "2000-01-01", "submitted_at__lt": "2001-01-01"}) == set()
-    assert len(shown({"submitted_at__gte": today.isoformat()})) == 2
+    # The admin's date filter sends aware datetimes (Japan time), as here.
+    assert (
+        shown(
+            {
+                "submitted_at__gte": "2000-01-01 00:00:00+09:00",
+                "submitted_at__lt": "2001-01-01 00:00:00+09:00",
+            }
+        )
+        == set()
+    )
+    assert len(shown({"submitted_at__gte": f"{today.isoformat()} 00:00:00+09:00"})) == 2
     body = client.get(CHANGELIST).content.decode()
     assert "審査担当者" in body and "申請書" in body
     assert "過去 7 日間" in body and "日付なし" not in body
