@@ -9,7 +9,7 @@ row and audit event, and follow-up work is announced on commit.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -263,33 +263,40 @@ def applications_take_into_review(
 ) -> BulkResult:
     """Take several applications into review (受付 → 審査中), each through the service in its
     own transaction; the others are skipped with the reason."""
-    wanted = _bulk(ids)
-    versions = dict(Application.objects.filter(pk__in=wanted).values_list("pk", "version"))
-    result = BulkResult()
-    for pk in wanted:
-        if pk not in versions:
-            result.skipped.append((pk, _("この申請は存在しないか、操作する権限がありません。")))
-            continue
-        try:
-            application_change_status(
-                application_id=pk,
-                to_status=S.REVIEWING,
-                comment=comment,
-                actor=actor,
-                expected_version=versions[pk],
-                request=request,
-            )
-        except ReviewError as exc:
-            result.skipped.append((pk, exc.message))
-        else:
-            result.succeeded.append(pk)
-    return result
+
+    def take(pk: int, version: int) -> None:
+        application_change_status(
+            application_id=pk,
+            to_status=S.REVIEWING,
+            comment=comment,
+            actor=actor,
+            expected_version=version,
+            request=request,
+        )
+
+    return _for_each(ids, take)
 
 
 def applications_assign_to(
     *, ids: Iterable[int], reviewer: Any, actor: Any, request: Any = None
 ) -> BulkResult:
     """Assign several applications to ``reviewer`` (the "assign to me" action)."""
+
+    def assign(pk: int, version: int) -> None:
+        application_assign(
+            application_id=pk,
+            reviewer=reviewer,
+            actor=actor,
+            expected_version=version,
+            request=request,
+        )
+
+    return _for_each(ids, assign)
+
+
+def _for_each(ids: Iterable[int], change: Callable[[int, int], None]) -> BulkResult:
+    """Apply ``change(pk, version)`` to each application, one transaction each; what a
+    service refuses is skipped with its reason."""
     wanted = _bulk(ids)
     versions = dict(Application.objects.filter(pk__in=wanted).values_list("pk", "version"))
     result = BulkResult()
@@ -298,13 +305,7 @@ def applications_assign_to(
             result.skipped.append((pk, _("この申請は存在しないか、操作する権限がありません。")))
             continue
         try:
-            application_assign(
-                application_id=pk,
-                reviewer=reviewer,
-                actor=actor,
-                expected_version=versions[pk],
-                request=request,
-            )
+            change(pk, versions[pk])
         except ReviewError as exc:
             result.skipped.append((pk, exc.message))
         else:
