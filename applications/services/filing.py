@@ -312,36 +312,6 @@ def application_save_draft(
 # --- submission ------------------------------------------------------------------------------
 
 
-def application_submit(
-    *,
-    applicant: Any,
-    record: EligibilityRecord,
-    form_code: str,
-    data: Mapping[str, Any],
-    bank_account: Mapping[str, Any] | None,
-    attachments: Sequence[Attachment],
-    idempotency_key: str,
-    now: datetime | None = None,
-    resubmission_of: Application | None = None,
-    draft: Application | None = None,
-    request: HttpRequest | None = None,
-) -> Application:
-    """File an application (受付) and return it; see :func:`application_submit_outcome`."""
-    return application_submit_outcome(
-        applicant=applicant,
-        record=record,
-        form_code=form_code,
-        data=data,
-        bank_account=bank_account,
-        attachments=attachments,
-        idempotency_key=idempotency_key,
-        now=now,
-        resubmission_of=resubmission_of,
-        draft=draft,
-        request=request,
-    ).application
-
-
 def application_submit_outcome(
     *,
     applicant: Any,

@@ -23,7 +23,7 @@ from applications.services.filing import (
     FilingNotAllowed,
     ServiceClosed,
     application_save_draft,
-    application_submit,
+    application_submit_outcome,
     ensure_service_open,
     may_file,
 )
@@ -124,7 +124,7 @@ def _submit(user, record, code: str = "tokutei_shippei", **kwargs):
         "idempotency_key": new_key(),
         "now": OPEN_AT,
     }
-    return application_submit(**(args | kwargs))
+    return application_submit_outcome(**(args | kwargs)).application
 
 
 @pytest.mark.django_db
