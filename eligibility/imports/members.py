@@ -13,6 +13,7 @@ set-based writer (:mod:`.member_writer`) and each changed record gets an audit e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -198,23 +199,37 @@ class MemberImporter:
         def bad(key: str, message: str) -> None:
             errors.append(RowError(line, LABEL[key], v[key], message))
 
-        branch_id = symbol = number = branch_number = kind = None
-        try:
-            branch_id = self.branches.resolve(v["branch"].strip())
-        except FieldError as exc:
-            bad("branch", exc.message)
-        try:
-            symbol = fields.digits(v["symbol"], min_len=7, max_len=8, label="記号")
-        except FieldError as exc:
-            bad("symbol", exc.message)
-        try:
-            number = fields.digits(v["number"], min_len=1, max_len=8, label="番号")
-        except FieldError as exc:
-            bad("number", exc.message)
-        try:
-            branch_number = fields.branch_number(v["branch_number"])
-        except FieldError as exc:
-            bad("branch_number", exc.message)
+        def take(key: str, parse: Callable[[str], Any], default: Any = None) -> Any:
+            """The cell parsed, or `default` with the error recorded against the cell."""
+            try:
+                return parse(v[key])
+            except FieldError as exc:
+                bad(key, exc.message)
+                return default
+
+        def not_future(parse: Callable[[str], date | None], what: str) -> Callable[[str], Any]:
+            def parse_not_future(text: str) -> date | None:
+                value = parse(text)
+                if value is not None and value > self.today:
+                    raise FieldError(f"{what}が未来の日付です")
+                return value
+
+            return parse_not_future
+
+        def remuneration_of(text: str) -> int | None:
+            value = fields.yen(text, label="標準報酬月額")
+            if value is not None and kind == Kind.DEPENDENT:
+                raise FieldError("被扶養者には標準報酬月額を入力できません")
+            return value
+
+        def protected_my_number(text: str) -> tuple[str, str]:
+            number = fields.my_number(text)  # the full number lives only in this frame
+            return ("", "") if number is None else (number[-4:], keyed_hash(number))
+
+        branch_id = take("branch", lambda text: self.branches.resolve(text.strip()))
+        symbol = take("symbol", lambda t: fields.digits(t, min_len=7, max_len=8, label="記号"))
+        number = take("number", lambda t: fields.digits(t, min_len=1, max_len=8, label="番号"))
+        branch_number = take("branch_number", fields.branch_number)
         kind = KIND_VALUES.get(v["kind"]) or KIND_VALUES.get(fields.normalize_digits(v["kind"]))
         if kind is None:
             bad(
@@ -227,72 +242,28 @@ class MemberImporter:
                 bad("branch_number", "被扶養者の枝番は01以上です（00は被保険者）")
             elif kind != Kind.DEPENDENT and branch_number != INSURED_BRANCH_NUMBER:
                 bad("branch_number", "被保険者・任意継続被保険者の枝番は00です")
-        name = name_kana = sex = ""
-        try:
-            name = fields.name(v["name"], max_length=60, label="氏名")
-        except FieldError as exc:
-            bad("name", exc.message)
-        try:
-            name_kana = self._kana(v["name_kana"])
-        except FieldError as exc:
-            bad("name_kana", exc.message)
-        birth = acquired = lost = registered_on = None
-        try:
-            birth = self._required_date(v["birth_date"])
-            if birth > self.today:
-                raise FieldError("生年月日が未来の日付です")
-        except FieldError as exc:
-            bad("birth_date", exc.message)
+        name = take("name", lambda t: fields.name(t, max_length=60, label="氏名"), "")
+        name_kana = take("name_kana", self._kana, "")
+        birth = take("birth_date", not_future(self._required_date, "生年月日"))
         sex = SEX_VALUES.get(v["sex"]) or SEX_VALUES.get(fields.normalize_digits(v["sex"]), "")
         if not sex:
             bad("sex", "性別は「1」（男）または「2」（女）で入力してください")
-        postal = address = ""
-        try:
-            postal = fields.postal_code(v["postal_code"], optional=True)
-        except FieldError as exc:
-            bad("postal_code", exc.message)
-        try:
-            address = fields.text(v["address"], max_length=200, label="住所")
-        except FieldError as exc:
-            bad("address", exc.message)
-        try:
-            acquired = self._required_date(v["acquired_on"])
-        except FieldError as exc:
-            bad("acquired_on", exc.message)
-        try:
-            lost = self._optional_date(v["lost_on"])
-        except FieldError as exc:
-            bad("lost_on", exc.message)
+        postal = take("postal_code", lambda t: fields.postal_code(t, optional=True), "")
+        address = take("address", lambda t: fields.text(t, max_length=200, label="住所"), "")
+        acquired = take("acquired_on", self._required_date)
+        lost = take("lost_on", self._optional_date)
         if birth and acquired and birth > acquired:
             bad("birth_date", "生年月日が資格取得年月日より後です")
         if acquired and lost and lost <= acquired:
             bad("lost_on", "資格喪失年月日は資格取得年月日より後の日付にしてください")
-        remuneration = None
-        try:
-            remuneration = fields.yen(v["remuneration"], label="標準報酬月額")
-            if remuneration is not None and kind == Kind.DEPENDENT:
-                raise FieldError("被扶養者には標準報酬月額を入力できません")
-        except FieldError as exc:
-            bad("remuneration", exc.message)
-        last4 = digest = ""
-        try:
-            my_number = fields.my_number(v["my_number"])
-            if my_number is not None:
-                last4, digest = my_number[-4:], keyed_hash(my_number)
-            del my_number
-        except FieldError as exc:
-            bad("my_number", exc.message)
-        try:
-            registered_on = self._optional_date(v["mynacard_registered_on"])
-            if registered_on and registered_on > self.today:
-                raise FieldError("マイナ保険証利用登録日が未来の日付です")
-        except FieldError as exc:
-            bad("mynacard_registered_on", exc.message)
-        requested = False
-        try:
-            requested = fields.flag(v["certificate_requested"], label="資格確認書交付希望")
-        except FieldError as exc:
-            bad("certificate_requested", exc.message)
+        remuneration = take("remuneration", remuneration_of)
+        last4, digest = take("my_number", protected_my_number, ("", ""))
+        registered_on = take(
+            "mynacard_registered_on", not_future(self._optional_date, "マイナ保険証利用登録日")
+        )
+        requested = take(
+            "certificate_requested", lambda t: fields.flag(t, label="資格確認書交付希望"), False
+        )
 
         key: Key | None = None
         if branch_id is not None and symbol and number and branch_number:
