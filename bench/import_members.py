@@ -231,6 +231,9 @@ def main() -> None:
     parser.add_argument("--mode", default="good_rows", choices=["good_rows", "all_or_nothing"])
     parser.add_argument("--dir", default="/tmp/kyoukai-bench")
     parser.add_argument("--reuse-csv", action="store_true", help="use the CSV of an earlier run")
+    parser.add_argument(
+        "--no-reimport", action="store_true", help="stop after the first import of the members"
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -272,6 +275,8 @@ def main() -> None:
     report("事業所の取込", job, seconds)
     job, seconds = timed_import(members_path, "members", args.mode)
     report(f"加入者の取込（{args.mode}）", job, seconds)
+    if args.no_reimport:
+        return
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     job, seconds = timed_import(members_path, "members", args.mode)

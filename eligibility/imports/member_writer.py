@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -30,7 +29,7 @@ ORM_BATCH = 1000
 class NewPerson:
     my_number_last4: str
     my_number_hash: str
-    mynacard_registered_on: date | None
+    mynacard_registered_on: str | None  # ISO date
     id: int | None = None
 
 
@@ -51,16 +50,23 @@ _UPDATE_FIELDS = [
 ]  # fmt: skip
 
 
+def _copy_timestamp() -> str:
+    """Now, as COPY text: psycopg's dumper for an aware datetime costs ~4 µs a value, and
+    every created row carries two."""
+    return timezone.now().isoformat()
+
+
 class MemberWriter:
     def __init__(self) -> None:
         self.postgresql = is_postgresql()
+        self._sequences: dict[str, str] = {}
 
     # --- creates ---------------------------------------------------------------------
     def create_persons(self, persons: Sequence[NewPerson]) -> None:
         if not persons:
             return
-        now = timezone.now()
         if self.postgresql:
+            now = _copy_timestamp()
             ids = self._next_ids(Person, len(persons))
             rows = []
             for person, pk in zip(persons, ids, strict=True):
@@ -97,8 +103,8 @@ class MemberWriter:
     def create_records(self, rows: Sequence[MemberRow]) -> None:
         if not rows:
             return
-        now = timezone.now()
         if self.postgresql:
+            now = _copy_timestamp()
             ids = self._next_ids(EligibilityRecord, len(rows))
             data = []
             for row, pk in zip(rows, ids, strict=True):
@@ -189,13 +195,17 @@ class MemberWriter:
             certificate_requested=row.certificate_requested,
         )
 
-    @staticmethod
-    def _next_ids(model: Any, count: int) -> list[int]:
+    def _next_ids(self, model: Any, count: int) -> list[int]:
         table = model._meta.db_table
         with connection.cursor() as cursor:
+            sequence = self._sequences.get(table)
+            if sequence is None:
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [table])
+                sequence = self._sequences[table] = cursor.fetchone()[0]
+            # The sequence by name: pg_get_serial_sequence() in the select list would be
+            # evaluated for every row (8 % of the server's time in an import).
             cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                [table, count],
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", [sequence, count]
             )
             return [pk for (pk,) in cursor.fetchall()]
 

@@ -9,6 +9,11 @@ One batch goes through three steps:
 
 Then each good row is new, changed or unchanged; when writing, the batch goes to the
 set-based writer (:mod:`.member_writer`) and each changed record gets an audit event.
+
+Dates travel as ISO texts (``YYYY-MM-DD``) from the parser to the database: they order
+like dates, pickle and go into COPY several times cheaper than ``date`` objects (which
+cost about 6 µs a row between the processes and 1.3 µs each in COPY), and the ORM and
+PostgreSQL accept them as they are.
 """
 
 from __future__ import annotations
@@ -66,6 +71,8 @@ RECORD_FIELDS = (
 INSURED_BRANCH_NUMBER = "00"
 
 Key = tuple[int, str, str, str]
+#: A date as its ISO text, YYYY-MM-DD.
+IsoDate = str
 
 
 @dataclass(slots=True, eq=False)
@@ -75,16 +82,16 @@ class MemberRow:
     kind: str
     name: str
     name_kana: str
-    birth_date: date
+    birth_date: IsoDate
     sex: str
     postal_code: str
     address: str
-    acquired_on: date
-    lost_on: date | None
+    acquired_on: IsoDate
+    lost_on: IsoDate | None
     remuneration: int | None
     my_number_last4: str
     my_number_hash: str
-    mynacard_registered_on: date | None
+    mynacard_registered_on: IsoDate | None
     certificate_requested: bool
     employer_id: int | None = None
     record_id: int | None = None
@@ -126,7 +133,7 @@ class Stored:
     my_number_last4: str
     my_number_hash: str
     mynacard_registered: bool
-    mynacard_registered_on: date | None
+    mynacard_registered_on: IsoDate | None
 
     @property
     def kind(self) -> str:
@@ -154,10 +161,22 @@ def _kana(value: str) -> str:
     return kana
 
 
-def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
+def _iso(value: Any) -> IsoDate | None:
+    """A stored date (a ``date``, or text on some databases) as its ISO text."""
+    if value is None:
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def _iso_date(text: str) -> IsoDate:
+    return fields.parse_date(fields.required(text)).isoformat()
+
+
+def _optional_iso_date(text: str) -> IsoDate | None:
+    value = fields.optional_date(text)
+    return None if value is None else value.isoformat()
 
 
 #: One parsed row: line, the row (None when it has errors), its key, compact key, errors.
@@ -171,11 +190,11 @@ class MemberImporter:
         self.branches = BranchIndex.load()
         self.actor = actor
         self.job_id = job_id
-        self.today = today or date.today()
+        self.today = (today or date.today()).isoformat()
         self.writer = MemberWriter()
         # Cell parsers memoised by cell text (see .memo): dates and kana repeat a lot.
-        self._required_date = Memo(lambda text: fields.parse_date(fields.required(text)))
-        self._optional_date = Memo(fields.optional_date)
+        self._required_date = Memo(_iso_date)
+        self._optional_date = Memo(_optional_iso_date)
         self._kana = Memo(_kana)
         self._employers: dict[tuple[int, str], int | None] = {}
         self.start_pass()
@@ -207,8 +226,10 @@ class MemberImporter:
                 bad(key, exc.message)
                 return default
 
-        def not_future(parse: Callable[[str], date | None], what: str) -> Callable[[str], Any]:
-            def parse_not_future(text: str) -> date | None:
+        def not_future(
+            parse: Callable[[str], IsoDate | None], what: str
+        ) -> Callable[[str], Any]:
+            def parse_not_future(text: str) -> IsoDate | None:
                 value = parse(text)
                 if value is not None and value > self.today:
                     raise FieldError(f"{what}が未来の日付です")
@@ -393,7 +414,7 @@ class MemberImporter:
         ):
             values = list(item[6 : 6 + width])
             for index in (4, 8, 9):  # birth_date, acquired_on, lost_on
-                values[index] = _as_date(values[index])
+                values[index] = _iso(values[index])
             values[12] = bool(values[12])
             tail = item[6 + width :]
             found[(item[2], item[3], item[4], item[5])] = Stored(
@@ -403,7 +424,7 @@ class MemberImporter:
                 my_number_last4=tail[0],
                 my_number_hash=tail[1],
                 mynacard_registered=bool(tail[2]),
-                mynacard_registered_on=_as_date(tail[3]),
+                mynacard_registered_on=_iso(tail[3]),
             )
         return found
 
@@ -438,6 +459,9 @@ class MemberImporter:
                 ("my_number_hash",),
                 ("text",),
                 [(digest,) for digest in sorted(hashes)],
+                # The unique index on the hash is partial (blank hashes are not unique):
+                # without its predicate the planner sorts the whole table every batch.
+                where="my_number_hash <> ''",
             )
         }
 
