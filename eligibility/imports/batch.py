@@ -37,15 +37,9 @@ class Importer(Protocol):
         """Forget what earlier rows of the file taught (duplicates, insured persons)."""
 
     def prepare(self, batch: list[RawRow]) -> list[Any]:
-        """Row-by-row checks only: no database, no per-file state (runs in a thread)."""
-        ...
-
-    def pack(self, prepared: list[Any]) -> Any:
-        """``prepared`` in a form that pickles cheaply (sent from the parsing process)."""
-        ...
-
-    def unpack(self, packed: Any) -> list[Any]:
-        """The inverse of :meth:`pack`."""
+        """Row-by-row checks only: no database, no per-file state (runs in another process
+        or thread). What it returns is pickled to the importing process: plain tuples of
+        str, int and None where there are many rows (they pickle in C)."""
         ...
 
     def process(self, prepared: list[Any], *, write: bool) -> BatchOutcome:

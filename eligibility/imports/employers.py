@@ -19,6 +19,7 @@ from eligibility.imports.sql import select_by_keys
 from eligibility.models import Employer
 
 LABEL = {c.key: c.header for c in EMPLOYER_COLUMNS}
+KEYS = tuple(c.key for c in EMPLOYER_COLUMNS)
 FIELDS = ("name", "name_kana", "postal_code", "address", "phone")
 ORM_BATCH = 1000
 
@@ -59,7 +60,7 @@ class EmployerImporter:
     def parse(
         self, raw: RawRow
     ) -> tuple[EmployerRow | None, tuple[int, str] | None, list[RowError]]:
-        v = raw.values
+        v = dict(zip(KEYS, raw.cells, strict=True))
         errors: list[RowError] = []
 
         def bad(key: str, message: str) -> None:
@@ -114,12 +115,6 @@ class EmployerImporter:
             else:
                 out.append((raw.line, *self.parse(raw)))
         return out
-
-    def pack(self, prepared: list[Parsed]) -> list[Parsed]:
-        return prepared  # employer files are small: plain pickling is fine
-
-    def unpack(self, packed: list[Parsed]) -> list[Parsed]:
-        return packed
 
     def process(self, prepared: list[Parsed], *, write: bool) -> BatchOutcome:
         outcome = BatchOutcome()

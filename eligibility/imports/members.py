@@ -39,6 +39,7 @@ from eligibility.models import EligibilityRecord, Employer, Person
 
 Kind = EligibilityRecord.Kind
 LABEL = {c.key: c.header for c in MEMBER_COLUMNS}
+KEYS = tuple(c.key for c in MEMBER_COLUMNS)
 KEY_LABEL = "記号・番号・枝番"
 
 KIND_VALUES = {
@@ -144,16 +145,6 @@ class Stored:
         return self.values[1]
 
 
-def _fields_of(row: MemberRow) -> tuple[Any, ...]:
-    """The values of MemberRow's init fields without defaults, in declaration order."""
-    return (
-        row.line, row.key, row.kind, row.name, row.name_kana, row.birth_date, row.sex,
-        row.postal_code, row.address, row.acquired_on, row.lost_on, row.remuneration,
-        row.my_number_last4, row.my_number_hash, row.mynacard_registered_on,
-        row.certificate_requested,
-    )  # fmt: skip
-
-
 def _kana(value: str) -> str:
     kana = fields.katakana(value, label="フリガナ")
     if len(kana) > 80:
@@ -179,8 +170,14 @@ def _optional_iso_date(text: str) -> IsoDate | None:
     return None if value is None else value.isoformat()
 
 
-#: One parsed row: line, the row (None when it has errors), its key, compact key, errors.
-Parsed = tuple[int, "MemberRow | None", "Key | None", int, list[RowError]]
+#: MemberRow's init fields without defaults, in declaration order.
+RowFields = tuple[Any, ...]
+#: One parsed row: line, its fields (None when it has errors), its key, compact key, errors.
+Parsed = tuple[int, "RowFields | None", "Key | None", int, list[RowError]]
+
+
+class _NotClean(Exception):
+    """Raised by the fast path of MemberImporter.parse: let the careful path decide."""
 
 
 class MemberImporter:
@@ -210,8 +207,71 @@ class MemberImporter:
         return int(f"1{code:02d}{len(symbol)}{symbol:0>8}{len(number)}{number:0>8}{branch_number}")
 
     # --- step 1: one row alone -----------------------------------------------------------
-    def parse(self, raw: RawRow) -> tuple[MemberRow | None, Key | None, list[RowError]]:
-        v = raw.values
+    def parse(self, raw: RawRow) -> tuple[RowFields | None, Key | None, list[RowError]]:
+        """The row's fields (see :data:`RowFields`) and key, or the errors of its cells.
+
+        A clean row (almost every row of a real file) goes through :meth:`_parse_clean`,
+        straight-line code that stops at the first doubt; anything else is parsed again by
+        :meth:`_parse_checked`, which names every error. Both call the same cell parsers,
+        so a row either gets the same result from both or is left to the second.
+        """
+        try:
+            row = self._parse_clean(raw.line, raw.cells)
+        except (FieldError, KeyError, _NotClean):
+            return self._parse_checked(raw)
+        return row, row[1], []
+
+    def _parse_clean(self, line: int, cells: tuple[str, ...]) -> RowFields:
+        (
+            branch, symbol, number, branch_number, kind, name, name_kana, birth, sex, postal,
+            address, acquired, lost, remuneration, my_number, registered_on, requested,
+        ) = cells  # fmt: skip
+        key = (
+            self.branches.resolve(branch.strip()),
+            fields.digits(symbol, min_len=7, max_len=8, label="記号"),
+            fields.digits(number, min_len=1, max_len=8, label="番号"),
+            fields.branch_number(branch_number),
+        )
+        kind = KIND_VALUES[kind]
+        if (kind == Kind.DEPENDENT) == (key[3] == INSURED_BRANCH_NUMBER):
+            raise _NotClean
+        birth = self._required_date(birth)
+        acquired = self._required_date(acquired)
+        lost = self._optional_date(lost)
+        registered_on = self._optional_date(registered_on)
+        if (
+            birth > self.today
+            or birth > acquired
+            or (lost is not None and lost <= acquired)
+            or (registered_on is not None and registered_on > self.today)
+        ):
+            raise _NotClean
+        remuneration = fields.yen(remuneration, label="標準報酬月額")
+        if remuneration is not None and kind == Kind.DEPENDENT:
+            raise _NotClean
+        number12 = fields.my_number(my_number)  # the full number lives only in this frame
+        return (
+            line,
+            key,
+            kind,
+            fields.name(name, max_length=60, label="氏名"),
+            self._kana(name_kana),
+            birth,
+            SEX_VALUES[sex],
+            fields.postal_code(postal, optional=True),
+            fields.text(address, max_length=200, label="住所"),
+            acquired,
+            lost,
+            remuneration,
+            "" if number12 is None else number12[-4:],
+            "" if number12 is None else keyed_hash(number12),
+            registered_on,
+            fields.flag(requested, label="資格確認書交付希望"),
+        )
+
+    def _parse_checked(self, raw: RawRow) -> tuple[RowFields | None, Key | None, list[RowError]]:
+        """Every cell checked on its own, every error recorded against its cell."""
+        v = dict(zip(KEYS, raw.cells, strict=True))
         line = raw.line
         errors: list[RowError] = []
 
@@ -292,52 +352,25 @@ class MemberImporter:
         if errors or key is None:
             return None, key, errors
         assert kind is not None and birth is not None and acquired is not None
-        row = MemberRow(
-            line=line,
-            key=key,
-            kind=kind,
-            name=name,
-            name_kana=name_kana,
-            birth_date=birth,
-            sex=sex,
-            postal_code=postal,
-            address=address,
-            acquired_on=acquired,
-            lost_on=lost,
-            remuneration=remuneration,
-            my_number_last4=last4,
-            my_number_hash=digest,
-            mynacard_registered_on=registered_on,
-            certificate_requested=requested,
-        )
+        row = (
+            line, key, kind, name, name_kana, birth, sex, postal, address, acquired, lost,
+            remuneration, last4, digest, registered_on, requested,
+        )  # fmt: skip
         return row, key, errors
 
     def prepare(self, batch: list[RawRow]) -> list[Parsed]:
         """Step 1 for a batch. Touches no database and no per-file state, so it may run in
-        another thread while the previous batch is written."""
+        another process or thread while the previous batch is written. The rows come out
+        as plain tuples (:data:`RowFields`): they pickle and unpickle in C."""
         out: list[Parsed] = []
+        compact = self._compact
         for raw in batch:
             if raw.errors:
                 out.append((raw.line, None, None, 0, raw.errors))
                 continue
             row, key, errors = self.parse(raw)
-            out.append((raw.line, row, key, 0 if key is None else self._compact(key), errors))
+            out.append((raw.line, row, key, 0 if key is None else compact(key), errors))
         return out
-
-    # Rows cross from the parsing process (see .pipeline) as plain tuples of their init
-    # fields: unpickling slotted dataclasses runs Python code per row (about 20 µs), plain
-    # tuples of str/int/date unpickle in C.
-    def pack(self, prepared: list[Parsed]) -> list[tuple[Any, ...]]:
-        return [
-            (line, None if row is None else _fields_of(row), key, compact, errors)
-            for line, row, key, compact, errors in prepared
-        ]
-
-    def unpack(self, packed: list[tuple[Any, ...]]) -> list[Parsed]:
-        return [
-            (line, None if values is None else MemberRow(*values), key, compact, errors)
-            for line, values, key, compact, errors in packed
-        ]
 
     # --- steps 2 and 3 -------------------------------------------------------------------
     def process(self, prepared: list[Parsed], *, write: bool) -> BatchOutcome:
@@ -345,7 +378,7 @@ class MemberImporter:
         rows: list[MemberRow] = []
         compact_of: dict[int, int] = {}  # id(row) → compact key
         seen = self._seen
-        for line, row, key, compact, errors in prepared:
+        for line, values, key, compact, errors in prepared:
             if key is not None:
                 first = seen.get(compact)
                 if first is not None:
@@ -357,14 +390,14 @@ class MemberImporter:
                             f"記号・番号・枝番が{abs(first)}行目と重複しています",
                         )
                     )
-                    row = None
+                    values = None
                 else:
                     seen[compact] = line
-                    if row is not None:
-                        compact_of[id(row)] = compact
             if errors:
                 outcome.errors.extend(errors)
-            if row is not None:
+            if values is not None:
+                row = MemberRow(*values)
+                compact_of[id(row)] = compact
                 rows.append(row)
         if not rows:
             return outcome

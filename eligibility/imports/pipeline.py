@@ -117,7 +117,7 @@ _END = "end"
 def _child(importer: Importer, path: Path, encoding: str, size: int, channel: Any) -> None:
     try:
         for batch in batches(importer, path, encoding, size):
-            channel.put((len(batch), importer.pack(importer.prepare(batch))))
+            channel.put((len(batch), importer.prepare(batch)))
         channel.put(_END)
     except ImportFileError as exc:
         channel.put(_FileError(exc.message, exc.line, exc.column))
@@ -145,8 +145,7 @@ def _from_child(importer: Importer, child: Any, channel: Any) -> Iterator[Prepar
                 raise ImportFileError(item.message, line=item.line, column=item.column)
             if isinstance(item, _Crash):
                 raise RuntimeError(f"import parser process failed: {item.description}")
-            size, packed = item
-            yield size, importer.unpack(packed)
+            yield item
     finally:
         if child.is_alive():
             child.terminate()

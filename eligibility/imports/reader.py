@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +17,11 @@ FIELD_SIZE_LIMIT = 10_000
 
 @dataclass(slots=True)
 class RawRow:
+    """One data row: its line number, its cells in the order of the importer's ``columns``
+    (``""`` for a column the file does not have), and the errors of its shape."""
+
     line: int
-    values: dict[str, str]
+    cells: tuple[str, ...]
     errors: list[RowError]
 
 
@@ -40,8 +44,8 @@ def read_rows(
                 raise ImportFileError("ファイルが空です（見出し行がありません）", line=1)
             mapping = map_header(header, columns)
             yield mapping
-            items = tuple(mapping.positions.items())
-            absent = {c.key: "" for c in columns if c.key not in mapping.positions}
+            # The cells in column order, in C: an absent column reads the "" appended last.
+            pick = operator.itemgetter(*(mapping.positions.get(c.key, -1) for c in columns))
             width = mapping.width
             start = reader.line_num + 1
             for cells in reader:
@@ -53,10 +57,8 @@ def read_rows(
                 if len(cells) != width:
                     errors.append(_width_error(line, cells, mapping))
                     cells = cells + [""] * (width - len(cells))
-                values = {key: cells[index] for key, index in items}
-                if absent:
-                    values.update(absent)
-                yield RawRow(line=line, values=values, errors=errors)
+                cells.append("")
+                yield RawRow(line, pick(cells), errors)
         except csv.Error as exc:
             raise ImportFileError(
                 f'{start}行目: CSVの形式が正しくありません（引用符「"」の閉じ忘れ、'
