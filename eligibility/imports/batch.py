@@ -26,6 +26,8 @@ class Counts:
 class BatchOutcome:
     counts: Counts = field(default_factory=Counts)
     errors: list[RowError] = field(default_factory=list)
+    #: The checked rows to write (new, changed and unchanged), for :meth:`Importer.write`.
+    rows: list[Any] = field(default_factory=list)
 
 
 class Importer(Protocol):
@@ -43,7 +45,14 @@ class Importer(Protocol):
         ...
 
     def process(self, prepared: list[Any], *, write: bool) -> BatchOutcome:
-        """Checks against the file so far and the database; writes when ``write``."""
+        """Checks against the file so far and the database; writes when ``write``.
+        Without ``write`` the batch can still be written later by :meth:`write`, before the
+        next batch is written, even once the next batch has been checked."""
+        ...
+
+    def write(self, rows: list[Any]) -> None:
+        """Write the rows of a checked batch (``BatchOutcome.rows``), in the caller's
+        transaction."""
         ...
 
 

@@ -162,11 +162,12 @@ class EmployerImporter:
             )
             counts.updated += 1
         outcome.counts = counts
+        outcome.rows = rows
         if write:
-            self._write(rows)
+            self.write(rows)
         return outcome
 
-    def _write(self, rows: list[EmployerRow]) -> None:
+    def write(self, rows: list[EmployerRow]) -> None:
         now = timezone.now()
 
         def build(row: EmployerRow) -> Employer:

@@ -200,6 +200,11 @@ class MemberImporter:
         # Compact key → line of its first row; negative for a good insured row (枝番 00),
         # which its dependents further down may refer to.
         self._seen: dict[int, int] = {}
+        # The previous batch's insured rows and new persons: that batch may still be being
+        # written (see service.BatchWriter) when this one is checked, so the database may
+        # not show them yet.
+        self._previous_insured: dict[Key, MemberRow] = {}
+        self._previous_new_persons: dict[str, NewPerson] = {}
 
     def _compact(self, key: Key) -> int:
         branch_id, symbol, number, branch_number = key
@@ -286,9 +291,7 @@ class MemberImporter:
                 bad(key, exc.message)
                 return default
 
-        def not_future(
-            parse: Callable[[str], IsoDate | None], what: str
-        ) -> Callable[[str], Any]:
+        def not_future(parse: Callable[[str], IsoDate | None], what: str) -> Callable[[str], Any]:
             def parse_not_future(text: str) -> IsoDate | None:
                 value = parse(text)
                 if value is not None and value > self.today:
@@ -406,8 +409,8 @@ class MemberImporter:
         employers = self._employer_ids(rows)
         persons = self._persons_by_hash(rows)
         good: list[MemberRow] = []
-        batch_insured: dict[Key, MemberRow] = {}
-        new_by_hash: dict[str, NewPerson] = {}
+        batch_insured: dict[Key, MemberRow] = dict(self._previous_insured)
+        new_by_hash: dict[str, NewPerson] = dict(self._previous_new_persons)
         for row in rows:
             errors = self._resolve(row, stored, employers, persons, batch_insured, new_by_hash)
             if errors:
@@ -419,8 +422,17 @@ class MemberImporter:
                 compact = compact_of[id(row)]
                 self._seen[compact] = -abs(self._seen[compact])
         outcome.counts = self._classify(good, stored)
+        outcome.rows = good
+        self._previous_insured = {
+            row.key: row for row in good if row.key[3] == INSURED_BRANCH_NUMBER
+        }
+        self._previous_new_persons = {
+            row.my_number_hash: row.new_person
+            for row in good
+            if row.new_person is not None and row.my_number_hash
+        }
         if write:
-            self._write(good)
+            self.write(good)
         return outcome
 
     def _stored(self, rows: list[MemberRow]) -> dict[Key, Stored]:
@@ -623,11 +635,13 @@ class MemberImporter:
                 counts.unchanged += 1
         return counts
 
-    def _write(self, rows: list[MemberRow]) -> None:
+    def write(self, rows: list[MemberRow]) -> None:
         new_persons: list[NewPerson] = []
         seen_new: set[int] = set()
         for row in rows:
-            if row.new_person is not None and id(row.new_person) not in seen_new:
+            person = row.new_person
+            # A person created by the previous batch already has its id.
+            if person is not None and person.id is None and id(person) not in seen_new:
                 seen_new.add(id(row.new_person))
                 new_persons.append(row.new_person)
         self.writer.create_persons(new_persons)

@@ -30,15 +30,16 @@ from django.utils import timezone
 
 from core.audit import record_event
 from core.models import AuditEvent
-from eligibility.imports import pipeline
+from eligibility.imports import pipeline, writes
 from eligibility.imports.audit import record_job
-from eligibility.imports.batch import Counts, Importer
+from eligibility.imports.batch import BatchOutcome, Counts, Importer
 from eligibility.imports.employers import EmployerImporter
 from eligibility.imports.encoding import detect_encoding, encoding_label
 from eligibility.imports.errors import ImportFileError
 from eligibility.imports.members import MemberImporter
 from eligibility.imports.reader import count_rows
 from eligibility.imports.report import ErrorReport
+from eligibility.imports.writes import BatchWriter
 from eligibility.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -152,7 +153,7 @@ def run_job(
         job.message = "内部エラーのため取込を中止しました。" + (
             "データは一切書き込まれていません。"
             if job.mode == ImportJob.Mode.ALL_OR_NOTHING
-            else f"{job.processed_rows:,}行目までの正常な行は取り込まれています"
+            else f"先頭から{job.processed_rows:,}件目のデータ行までの正常な行は取り込まれています"
             "（同じファイルを再度取り込むと、続きから反映されます）。"
         )
     finally:
@@ -252,15 +253,38 @@ def _good_rows(
     job.total_rows = count_rows(path, job.encoding, importer.columns)
     counts = Counts()
     importer.start_pass()
-    for size, prepared in _prepared(importer, path, job.encoding):
-        with transaction.atomic():
-            outcome = importer.process(prepared, write=True)
+    # Created before the parser's child process is forked, started (lazily, by its first
+    # write) after: a fork copies no thread.
+    writer = BatchWriter(importer, in_thread=writes.in_thread_possible())
+    try:
+        for size, prepared in _prepared(importer, path, job.encoding):
+            outcome = importer.process(prepared, write=False)
+            writer.write(
+                outcome.rows, then=_written(job, report, counts, outcome, size, on_progress)
+            )
+    finally:
+        writer.close()
+    _succeed(job, counts, report)
+
+
+def _written(
+    job: ImportJob,
+    report: ErrorReport,
+    counts: Counts,
+    outcome: BatchOutcome,
+    size: int,
+    on_progress: Progress | None,
+) -> Callable[[], None]:
+    """What to count once a batch is committed: only then is it in the job's progress."""
+
+    def account() -> None:
         report.extend(outcome.errors)
         counts.add(outcome.counts)
         job.processed_rows += size
         _set_counts(job, counts)
         _progress(job, report, on_progress, persist=True)
-    _succeed(job, counts, report)
+
+    return account
 
 
 def _set_counts(job: ImportJob, counts: Counts) -> None:

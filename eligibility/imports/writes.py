@@ -1,0 +1,83 @@
+"""Writing checked batches, each in its own transaction, while the next one is checked.
+
+In 正常行取込 (good rows) on PostgreSQL, a batch's writes (COPY, index and foreign-key work
+in the server, at the commit) take as long as everything the importing process does for
+the next batch. :class:`BatchWriter` runs the writes on a thread with its own database
+connection, one batch behind the checks: while batch N is written and committed, batch
+N+1 is looked up and classified on the caller's connection. The importer remembers what
+batch N created (:meth:`MemberImporter.start_pass`), which the database shows only once
+it is committed. Batch N+1 is written only after batch N is committed, in file order.
+
+Elsewhere (SQLite; inside a caller's transaction, whose rows another connection could not
+see; tests) the writes run on the caller's connection, at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from django.db import connection, transaction
+
+from eligibility.imports.batch import Importer
+
+#: Force (True) or forbid (False) the writer thread; None: decided by in_thread_possible().
+WRITE_IN_THREAD: bool | None = None
+
+
+def in_thread_possible() -> bool:
+    if WRITE_IN_THREAD is not None:
+        return WRITE_IN_THREAD
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+class BatchWriter:
+    """``write(rows, then)`` writes one checked batch in a transaction of its own, then
+    calls ``then`` on the caller's thread; ``close()`` waits for the last one. An error
+    of a write is raised by the next ``write`` or by ``close``."""
+
+    def __init__(self, importer: Importer, *, in_thread: bool) -> None:
+        self.importer = importer
+        self._pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write")
+            if in_thread
+            else None
+        )
+        self._pending: tuple[Future[None], Callable[[], None]] | None = None
+
+    def write(self, rows: list[Any], then: Callable[[], None]) -> None:
+        if self._pool is None:
+            self._write(rows)
+            then()
+            return
+        self.wait()
+        self._pending = (self._pool.submit(self._write, rows), then)
+
+    def wait(self) -> None:
+        """Until the batch being written is committed (then its ``then`` has run)."""
+        if self._pending is None:
+            return
+        future, then = self._pending
+        self._pending = None
+        future.result()
+        then()
+
+    def close(self) -> None:
+        if self._pool is None:
+            return
+        try:
+            self.wait()
+        finally:
+            self._pool.submit(_close_connection).result()
+            self._pool.shutdown()
+
+    def _write(self, rows: list[Any]) -> None:
+        with transaction.atomic():
+            self.importer.write(rows)
+
+
+def _close_connection() -> None:
+    # ``connection`` is per thread: looked up here, on the writer thread, it is that
+    # thread's own connection.
+    connection.close()
