@@ -26,6 +26,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.postgres_cpu import PostgresCpu
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 os.environ.setdefault("DJANGO_DEBUG", "false")
 
@@ -48,21 +50,6 @@ def _cpu_seconds() -> tuple[float, float]:
     me = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime, children.ru_utime + children.ru_stime
-
-
-def _backend_cpu_seconds() -> float:
-    """CPU of this connection's PostgreSQL backend (same machine: /proc), 0 if unreadable.
-    With the process's own CPU, a figure that still means something on a loaded machine."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_backend_pid()")
-        pid = cursor.fetchone()[0]
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _ensure_database(url: str) -> None:
@@ -191,21 +178,21 @@ def generate(directory: Path, rows: int, seed: int = 2026) -> tuple[Path, Path, 
     return employers_path, members_path, written
 
 
-def timed_import(path: Path, kind: str, mode: str) -> tuple[object, float]:
+def timed_import(path: Path, kind: str, mode: str, postgres: PostgresCpu) -> tuple[object, float]:
     from eligibility.imports import service
     from eligibility.models import ImportJob
 
     job = ImportJob.objects.create(kind=kind, mode=mode, original_name=path.name)
-    cpu_before, backend_before = _cpu_seconds(), _backend_cpu_seconds()
+    cpu_before, backend_before = _cpu_seconds(), postgres.seconds()
     started = time.perf_counter()
     service.run_job(job, path=path)
     seconds = time.perf_counter() - started
-    cpu_after, backend_after = _cpu_seconds(), _backend_cpu_seconds()
+    cpu_after, backend_after = _cpu_seconds(), postgres.seconds()
     rows = max(1, job.processed_rows)
     print(
         f"  CPU µs/行: 本体 {(cpu_after[0] - cpu_before[0]) / rows * 1e6:.1f}"
         f" 解析プロセス {(cpu_after[1] - cpu_before[1]) / rows * 1e6:.1f}"
-        f" PostgreSQL {(backend_after - backend_before) / rows * 1e6:.1f}"
+        f" PostgreSQL（全プロセス） {(backend_after - backend_before) / rows * 1e6:.1f}"
         f" | load average {os.getloadavg()[0]:.2f}",
         flush=True,
     )
@@ -271,15 +258,16 @@ def main() -> None:
         )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    job, seconds = timed_import(employers_path, "employers", "good_rows")
+    postgres = PostgresCpu()
+    job, seconds = timed_import(employers_path, "employers", "good_rows", postgres)
     report("事業所の取込", job, seconds)
-    job, seconds = timed_import(members_path, "members", args.mode)
+    job, seconds = timed_import(members_path, "members", args.mode, postgres)
     report(f"加入者の取込（{args.mode}）", job, seconds)
     if args.no_reimport:
         return
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-    job, seconds = timed_import(members_path, "members", args.mode)
+    job, seconds = timed_import(members_path, "members", args.mode, postgres)
     report(f"加入者の再取込（{args.mode}）", job, seconds)
     if job.created_count or job.updated_count:
         sys.exit("再取込で変更が発生しました（冪等ではありません）")

@@ -31,7 +31,7 @@ from eligibility.imports.batch import BatchOutcome, Counts
 from eligibility.imports.branches import BranchIndex
 from eligibility.imports.columns import MEMBER_COLUMNS
 from eligibility.imports.errors import FieldError, RowError
-from eligibility.imports.member_writer import MemberWriter, NewPerson
+from eligibility.imports.member_writer import MemberWriter, NewPerson, record_copy_text
 from eligibility.imports.memo import Memo
 from eligibility.imports.reader import RawRow
 from eligibility.imports.sql import select_by_keys
@@ -94,6 +94,9 @@ class MemberRow:
     my_number_hash: str
     mynacard_registered_on: IsoDate | None
     certificate_requested: bool
+    #: The columns from the file as COPY text (PostgreSQL; "" elsewhere): see
+    #: member_writer.record_copy_text.
+    copy_text: str
     employer_id: int | None = None
     record_id: int | None = None
     person_id: int | None = None
@@ -170,7 +173,7 @@ def _optional_iso_date(text: str) -> IsoDate | None:
     return None if value is None else value.isoformat()
 
 
-#: MemberRow's init fields without defaults, in declaration order.
+#: MemberRow's init fields without defaults, in declaration order (copy_text last).
 RowFields = tuple[Any, ...]
 #: One parsed row: line, its fields (None when it has errors), its key, compact key, errors.
 Parsed = tuple[int, "RowFields | None", "Key | None", int, list[RowError]]
@@ -367,13 +370,27 @@ class MemberImporter:
         as plain tuples (:data:`RowFields`): they pickle and unpickle in C."""
         out: list[Parsed] = []
         compact = self._compact
+        copy = self.writer.postgresql
         for raw in batch:
             if raw.errors:
                 out.append((raw.line, None, None, 0, raw.errors))
                 continue
             row, key, errors = self.parse(raw)
+            if row is not None:
+                row = (*row, self._copy_text(row) if copy else "")
             out.append((raw.line, row, key, 0 if key is None else compact(key), errors))
         return out
+
+    @staticmethod
+    def _copy_text(row: RowFields) -> str:
+        (
+            _, key, kind, name, name_kana, birth, sex, postal, address, acquired, lost,
+            remuneration, _, _, _, requested,
+        ) = row  # fmt: skip
+        return record_copy_text(
+            kind, key, name, name_kana, birth, sex, postal, address, acquired, lost,
+            remuneration, requested,
+        )  # fmt: skip
 
     # --- steps 2 and 3 -------------------------------------------------------------------
     def process(self, prepared: list[Parsed], *, write: bool) -> BatchOutcome:

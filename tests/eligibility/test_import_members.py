@@ -258,6 +258,19 @@ def test_update_is_audited_with_the_diff(tmp_path, employer, hq_admin):
     assert "name" not in event.changes
 
 
+def test_address_with_line_break_and_backslash_is_stored_as_given(tmp_path, employer):
+    """A quoted cell may hold a line break; COPY's text format must escape it and a
+    backslash (PostgreSQL), and a re-import sees the value unchanged."""
+    address = "東京都港区芝1-1\nABCビル\\3F\r\n南棟"
+    rows = [member_row(SYMBOL, "1", 住所=address), dependent_row(SYMBOL, "1", 氏名="協会\\花子")]
+    job = run(tmp_path, rows)
+    assert job.created_count == 2, job.message
+    assert EligibilityRecord.objects.get(branch_number="00").address == address
+    assert EligibilityRecord.objects.get(branch_number="01").name == "協会\\花子"
+    again = run(tmp_path, rows)
+    assert again.unchanged_count == 2
+
+
 def test_existing_record_matched_and_person_kept(tmp_path, employer):
     existing = InsuredRecordFactory(employer=employer, number="7", name="協会　太郎")
     job = run(tmp_path, [member_row(SYMBOL, "7", 個人番号="")])
