@@ -131,6 +131,7 @@ class EligibilityRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="dependents",
         help_text=_("被扶養者の場合、その被保険者の資格。"),
+        db_index=False,  # a partial index (Meta.indexes)
     )
     standard_monthly_remuneration = models.PositiveIntegerField(
         _("標準報酬月額"), null=True, blank=True
@@ -148,9 +149,11 @@ class EligibilityRecord(models.Model):
         verbose_name = _("資格情報")
         verbose_name_plural = _("資格情報")
         constraints = [
+            # 記号 first: the one index serves the look-ups by 記号・番号 across branches
+            # (headquarters, attorneys) as well as those within a branch.
             models.UniqueConstraint(
-                fields=["branch", "symbol", "number", "branch_number"],
-                name="record_unique_symbol_number",
+                fields=["symbol", "number", "branch_number", "branch"],
+                name="record_unique_symbol_number_branch",
             ),
             models.CheckConstraint(
                 condition=Q(lost_on__isnull=True) | Q(lost_on__gt=models.F("acquired_on")),
@@ -166,9 +169,14 @@ class EligibilityRecord(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["symbol", "number", "branch_number"]),
             models.Index(fields=["branch", "name_kana"]),
             models.Index(fields=["person", "acquired_on"]),
+            # Dependents only: most records are insured persons, whose NULLs need no entry.
+            models.Index(
+                fields=["insured_record"],
+                condition=Q(insured_record__isnull=False),
+                name="record_insured_record",
+            ),
         ]
 
     def __str__(self) -> str:
