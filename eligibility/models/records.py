@@ -103,6 +103,12 @@ class EligibilityRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="records",
         db_index=False,
+        # No foreign-key constraint in the database: the 47 branches are reference data
+        # (created by migration, restored after every migrate and flush, never deleted:
+        # PROTECT still refuses it in the ORM), and the constraint's per-row check was an
+        # eighth of PostgreSQL's work in a member import. Imports and forms only take a
+        # branch that exists (eligibility.imports.branches.BranchIndex).
+        db_constraint=False,
     )
     employer = models.ForeignKey(
         Employer,

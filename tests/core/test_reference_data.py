@@ -48,3 +48,16 @@ def test_role_groups_get_permissions_of_every_app():
     assert reviewer_group.permissions.filter(
         content_type__app_label="applications", codename="change_application"
     ).exists()
+
+
+def test_a_branch_with_records_cannot_be_deleted():
+    """Records point at their branch without a database constraint (reference data; see
+    EligibilityRecord.branch): the ORM's PROTECT is what refuses the delete."""
+    from django.db.models import ProtectedError
+
+    from tests.factories.eligibility import InsuredRecordFactory
+
+    record = InsuredRecordFactory()
+    with pytest.raises(ProtectedError):
+        record.branch.delete()
+    assert Branch.objects.filter(pk=record.branch_id).exists()
