@@ -22,7 +22,9 @@ def keyed_hash(value: str) -> str:
     key = settings.PERSONAL_ID_HMAC_KEY
     if not key:
         raise ImproperlyConfigured("PERSONAL_ID_HMAC_KEY is not set.")
-    return hmac.new(key.encode(), value.encode(), hashlib.sha256).hexdigest()
+    # hmac.digest: the one-shot C path (about 4x cheaper than hmac.new(); imports hash a
+    # number per row).
+    return hmac.digest(key.encode(), value.encode(), hashlib.sha256).hex()
 
 
 def protect_my_number(raw: str) -> ProtectedMyNumber:

@@ -34,14 +34,13 @@ class NewPerson:
 
 
 #: Record columns in COPY: first those the import resolves against the database, then
-#: those taken from the file (:func:`record_copy_text`, formatted by the parser), then the
-#: timestamps.
+#: those taken from the file (:func:`record_copy_text`, formatted by the parser). The
+#: timestamps are left to the columns' defaults (the server's clock), in persons too.
 _RECORD_COLUMNS = (
     "id", "person_id", "employer_id", "insured_record_id",
     "kind", "branch_id", "symbol", "number", "branch_number", "name", "name_kana",
     "birth_date", "sex", "postal_code", "address", "acquired_on", "lost_on",
     "standard_monthly_remuneration", "income_reduction_applied", "certificate_requested",
-    "created_at", "updated_at",
 )  # fmt: skip
 #: Rows per write to the COPY stream: the server works on one chunk while the next is
 #: joined.
@@ -49,7 +48,7 @@ COPY_CHUNK = 1000
 NULL = "\\N"
 _PERSON_COLUMNS = (
     "id", "my_number_last4", "my_number_hash", "mynacard_registered",
-    "mynacard_registered_on", "created_at", "updated_at",
+    "mynacard_registered_on",
 )  # fmt: skip
 _UPDATE_FIELDS = [
     "kind", "employer", "name", "name_kana", "birth_date", "sex", "postal_code", "address",
@@ -100,12 +99,6 @@ def record_copy_text(
     )  # fmt: skip
 
 
-def _copy_timestamp() -> str:
-    """Now, as COPY text: psycopg's dumper for an aware datetime costs ~4 µs a value, and
-    every created row carries two."""
-    return timezone.now().isoformat()
-
-
 class MemberWriter:
     def __init__(self) -> None:
         self.postgresql = is_postgresql()
@@ -116,7 +109,6 @@ class MemberWriter:
         if not persons:
             return
         if self.postgresql:
-            now = _copy_timestamp()
             ids = self._next_ids(Person, len(persons))
             lines = []
             for person, pk in zip(persons, ids, strict=True):
@@ -125,8 +117,7 @@ class MemberWriter:
                 # Digits, a hex digest and an ISO date: nothing to escape.
                 lines.append(
                     f"{pk}\t{person.my_number_last4}\t{person.my_number_hash}\t"
-                    f"{'f' if registered_on is None else 't'}\t{registered_on or NULL}\t"
-                    f"{now}\t{now}\n"
+                    f"{'f' if registered_on is None else 't'}\t{registered_on or NULL}\n"
                 )
             self._copy(Person._meta.db_table, _PERSON_COLUMNS, lines)
             return
@@ -149,7 +140,6 @@ class MemberWriter:
         if not rows:
             return
         if self.postgresql:
-            now = _copy_timestamp()
             ids = self._next_ids(EligibilityRecord, len(rows))
             lines = []
             for row, pk in zip(rows, ids, strict=True):
@@ -158,7 +148,7 @@ class MemberWriter:
                 insured = row.insured_record_id
                 lines.append(
                     f"{pk}\t{row.person_id}\t{NULL if employer is None else employer}\t"
-                    f"{NULL if insured is None else insured}\t{row.copy_text}\t{now}\t{now}\n"
+                    f"{NULL if insured is None else insured}\t{row.copy_text}\n"
                 )
             self._copy(EligibilityRecord._meta.db_table, _RECORD_COLUMNS, lines)
             return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from django.db import connection
@@ -53,7 +54,7 @@ def select_by_keys(
             conditions = [f"{column} = k.k{i}" for i, column in enumerate(columns)]
             if where:
                 conditions.append(where)
-            texts = ["\n".join([str(key[i]) for key in keys]) for i in range(width)]
+            texts = ["\n".join(map(str, map(itemgetter(i), keys))) for i in range(width)]
             if all(text.count("\n") == len(keys) - 1 for text in texts):
                 arrays = ", ".join(f"string_to_array(%s, E'\\n')::{t}[]" for t in types)
                 params: list[Any] = texts

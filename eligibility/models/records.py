@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,8 +26,9 @@ class Employer(models.Model):
     postal_code = models.CharField(_("郵便番号"), max_length=7)
     address = models.CharField(_("所在地"), max_length=200)
     phone = models.CharField(_("電話番号"), max_length=20, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # db_default: the bulk import's COPY leaves both out and the server fills them in.
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("事業所")
@@ -60,8 +62,9 @@ class Person(models.Model):
     )
     mynacard_registered = models.BooleanField(_("マイナ保険証 利用登録"), default=False)
     mynacard_registered_on = models.DateField(_("利用登録日"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # db_default: the bulk import's COPY leaves both out and the server fills them in.
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("加入者")
@@ -148,8 +151,9 @@ class EligibilityRecord(models.Model):
         help_text=_("70歳以上の現役並み所得者が基準収入額適用申請により2割となる場合。"),
     )
     certificate_requested = models.BooleanField(_("資格確認書の交付希望"), default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # db_default: the bulk import's COPY leaves both out and the server fills them in.
+    created_at = models.DateTimeField(auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("資格情報")

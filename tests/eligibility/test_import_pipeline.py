@@ -67,7 +67,7 @@ def test_broken_file_in_the_child_process_is_named(tmp_path, employer, monkeypat
     assert not EligibilityRecord.objects.exists()
 
 
-def test_memo_remembers_values_and_errors():
+def test_memo_remembers_values_not_errors():
     calls: list[str] = []
 
     def parse(text: str) -> int:
@@ -77,14 +77,16 @@ def test_memo_remembers_values_and_errors():
         return int(text)
 
     memo = Memo(parse, limit=2)
-    assert memo("1") == memo("1") == 1
+    assert memo["1"] == memo["1"] == 1
     for _ in range(2):
         with pytest.raises(FieldError, match="bad 1"):
-            memo("x")
-    assert calls == ["1", "x"]
-    memo("2")  # the memo was full: cleared, then "2" remembered
-    memo("1")
-    assert calls == ["1", "x", "2", "1"]
+            memo["x"]
+    assert calls == ["1", "x", "x"]  # an error is raised again, by parsing again
+    assert "x" not in memo
+    memo["2"]
+    memo["3"]  # the memo was full: cleared, then "3" remembered
+    memo["1"]
+    assert calls == ["1", "x", "x", "2", "3", "1"]
 
 
 def test_select_by_keys_with_text_keys_and_a_newline(employer):
