@@ -1,8 +1,8 @@
 """Import jobs: submitting, running in one of the two modes, counts, report and audit.
 
-- 全件取込（all_or_nothing）: a first streaming pass validates the whole file and writes
-  nothing; only if it found no error, a second pass writes every row in one transaction
-  (and rolls all of it back on any error or exception).
+- 全件取込（all_or_nothing）: one pass in one transaction: batches are written while the
+  file has shown no error, the rest is only checked once one has; any error or exception
+  rolls all of it back.
 - 正常行取込（good_rows）: the CSV structure of the whole file is checked first (a broken or
   truncated file is rejected before anything is written); then batch by batch, each in its
   own transaction, the good rows are written and the bad ones go to the report.
@@ -39,7 +39,7 @@ from eligibility.imports.errors import ImportFileError
 from eligibility.imports.members import MemberImporter
 from eligibility.imports.reader import count_rows
 from eligibility.imports.report import ErrorReport
-from eligibility.imports.writes import BatchWriter
+from eligibility.imports.writes import BatchWriter, ProgressOutside
 from eligibility.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -51,11 +51,6 @@ BATCH_SIZE_POSTGRESQL = 10_000
 BATCH_SIZE_OTHER = 2000
 #: Parse in a child process (None: decided by parse_in_process(); tests may force it).
 PARSE_IN_PROCESS: bool | None = None
-
-_PROGRESS_FIELDS = (
-    "total_rows", "processed_rows", "created_count", "updated_count", "unchanged_count",
-    "error_count", "error_rows",
-)  # fmt: skip
 
 
 class _Rejected(Exception):
@@ -218,28 +213,29 @@ def _all_or_nothing(
     report: ErrorReport,
     on_progress: Progress | None,
 ) -> None:
-    # Pass 1: validate everything, write nothing.
-    importer.start_pass()
-    for size, prepared in _prepared(importer, path, job.encoding):
-        outcome = importer.process(prepared, write=False)
-        report.extend(outcome.errors)
-        job.processed_rows += size
-        _progress(job, report, on_progress, persist=True)
-    job.total_rows = job.processed_rows
-    if report.error_count:
-        raise _Rejected
-    # Pass 2: write everything in one transaction.
+    """One pass in one transaction: every batch is checked, and written while the file has
+    shown no error; after the first error the rest is only checked (the report names every
+    error), and the transaction is rolled back. So a good file is read once, and nothing of
+    a bad one stays written."""
     counts = Counts()
     importer.start_pass()
-    with transaction.atomic():
-        for _, prepared in _prepared(importer, path, job.encoding):
-            outcome = importer.process(prepared, write=True)
-            if outcome.errors:  # the data changed between the passes
+    progress = ProgressOutside(job, in_thread=writes.in_thread_possible())
+    try:
+        with transaction.atomic():
+            for size, prepared in _prepared(importer, path, job.encoding):
+                outcome = importer.process(prepared, write=False)
                 report.extend(outcome.errors)
+                if not report.error_count:
+                    importer.write(outcome.rows)
+                    counts.add(outcome.counts)
+                    _set_counts(job, counts)
+                job.processed_rows += size
+                _progress(job, report, on_progress, persist=progress.save)
+            job.total_rows = job.processed_rows
+            if report.error_count:
                 raise _Rejected
-            counts.add(outcome.counts)
-            _set_counts(job, counts)
-            _progress(job, report, on_progress, persist=False)
+    finally:
+        progress.close()
     _succeed(job, counts, report)
 
 
@@ -256,11 +252,13 @@ def _good_rows(
     # Created before the parser's child process is forked, started (lazily, by its first
     # write) after: a fork copies no thread.
     writer = BatchWriter(importer, in_thread=writes.in_thread_possible())
+    save = ProgressOutside(job, in_thread=False).save
     try:
         for size, prepared in _prepared(importer, path, job.encoding):
             outcome = importer.process(prepared, write=False)
             writer.write(
-                outcome.rows, then=_written(job, report, counts, outcome, size, on_progress)
+                outcome.rows,
+                then=_written(job, report, counts, outcome, size, on_progress, save),
             )
     finally:
         writer.close()
@@ -274,6 +272,7 @@ def _written(
     outcome: BatchOutcome,
     size: int,
     on_progress: Progress | None,
+    save: Callable[[ImportJob], None],
 ) -> Callable[[], None]:
     """What to count once a batch is committed: only then is it in the job's progress."""
 
@@ -282,7 +281,7 @@ def _written(
         counts.add(outcome.counts)
         job.processed_rows += size
         _set_counts(job, counts)
-        _progress(job, report, on_progress, persist=True)
+        _progress(job, report, on_progress, persist=save)
 
     return account
 
@@ -294,14 +293,15 @@ def _set_counts(job: ImportJob, counts: Counts) -> None:
 
 
 def _progress(
-    job: ImportJob, report: ErrorReport, on_progress: Progress | None, *, persist: bool
+    job: ImportJob,
+    report: ErrorReport,
+    on_progress: Progress | None,
+    *,
+    persist: Callable[[ImportJob], None],
 ) -> None:
     job.error_count = report.error_count
     job.error_rows = report.error_rows
-    if persist:
-        ImportJob.objects.filter(pk=job.pk).update(
-            **{name: getattr(job, name) for name in _PROGRESS_FIELDS}
-        )
+    persist(job)
     if on_progress is not None:
         on_progress(job)
 

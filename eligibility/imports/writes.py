@@ -14,13 +14,17 @@ see; tests) the writes run on the caller's connection, at once.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 
 from eligibility.imports.batch import Importer
+from eligibility.models import ImportJob
+
+logger = logging.getLogger(__name__)
 
 #: Force (True) or forbid (False) the writer thread; None: decided by in_thread_possible().
 WRITE_IN_THREAD: bool | None = None
@@ -75,6 +79,54 @@ class BatchWriter:
     def _write(self, rows: list[Any]) -> None:
         with transaction.atomic():
             self.importer.write(rows)
+
+
+class ProgressOutside:
+    """Saves a job's progress (:data:`PROGRESS_FIELDS`) where the admin sees it at once.
+
+    ``in_thread``: from a thread with its own connection, for an import that runs inside
+    one long transaction (全件取込), whose own updates nobody else would see before the end.
+    Each update is sent as the next is queued (one in flight, so the saved progress is at
+    most one batch behind). Otherwise on the caller's connection (SQLite, where a second
+    writer would wait for the file lock; tests).
+    """
+
+    def __init__(self, job: ImportJob, *, in_thread: bool) -> None:
+        self.job_id = job.pk
+        self._pool = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-progress")
+            if in_thread
+            else None
+        )
+        self._pending: Future[None] | None = None
+
+    def save(self, job: ImportJob) -> None:
+        values = {name: getattr(job, name) for name in PROGRESS_FIELDS}
+        if self._pool is None:
+            _save_progress(self.job_id, values)
+            return
+        if self._pending is not None:
+            self._pending.result()
+        self._pending = self._pool.submit(_save_progress, self.job_id, values)
+
+    def close(self) -> None:
+        if self._pool is None:
+            return
+        self._pool.submit(_close_connection).result()
+        self._pool.shutdown()
+
+
+PROGRESS_FIELDS = (
+    "total_rows", "processed_rows", "created_count", "updated_count", "unchanged_count",
+    "error_count", "error_rows",
+)  # fmt: skip
+
+
+def _save_progress(job_id: int, values: dict[str, Any]) -> None:
+    try:
+        ImportJob.objects.filter(pk=job_id).update(**values)
+    except DatabaseError:  # progress only: the job's outcome is saved at its end anyway
+        logger.warning("import job %s: progress not saved", job_id, exc_info=True)
 
 
 def _close_connection() -> None:

@@ -187,6 +187,38 @@ def test_good_rows_writes_only_the_good_rows(tmp_path, employer):
     assert dependent.employer_id == employer.pk
 
 
+def test_all_or_nothing_rolls_back_written_batches_and_reports_every_error(
+    tmp_path, employer, monkeypatch
+):
+    """全件取込 writes the batches before the first error, then only checks the rest: the
+    report names the errors of every batch and nothing stays written."""
+    from eligibility.imports import service
+
+    monkeypatch.setattr(service, "BATCH_SIZE_OTHER", 2)
+    monkeypatch.setattr(service, "BATCH_SIZE_POSTGRESQL", 2)
+    rows = [
+        member_row(SYMBOL, "1"),
+        dependent_row(SYMBOL, "1"),
+        member_row(SYMBOL, "2"),
+        member_row(SYMBOL, "3", 生年月日="2025-02-30"),  # line 5: the first error
+        dependent_row(SYMBOL, "2"),  # its insured person is in a written batch
+        member_row(SYMBOL, "4", フリガナ="協会"),  # line 7
+        dependent_row(SYMBOL, "9"),  # line 8: no insured person
+    ]
+    job = run(tmp_path, rows, mode=ALL_OR_NOTHING)
+    assert job.status == ImportJob.Status.REJECTED
+    assert errors_at(job) == {("5", "生年月日"), ("7", "フリガナ"), ("8", "番号")}
+    assert job.processed_rows == len(rows)
+    assert not EligibilityRecord.objects.exists() and not Person.objects.exists()
+
+    good = [row for n, row in enumerate(rows, start=2) if n not in (5, 7, 8)]
+    job = run(tmp_path, good, mode=ALL_OR_NOTHING)
+    assert job.status == ImportJob.Status.SUCCEEDED, job.message
+    assert (job.created_count, job.processed_rows, job.total_rows) == (4, 4, 4)
+    dependent = EligibilityRecord.objects.get(number="2", branch_number="01")
+    assert dependent.insured_record.number == "2"
+
+
 def test_exception_half_way_leaves_no_half_written_batch(tmp_path, employer, monkeypatch):
     from eligibility.imports import member_writer, service
 

@@ -12,7 +12,7 @@ from eligibility.imports import member_writer, service, writes
 from eligibility.models import EligibilityRecord, ImportJob, Person
 from tests.eligibility.import_helpers import errors_at, run
 from tests.factories.eligibility import EmployerFactory, valid_my_number
-from tests.factories.imports import dependent_row, member_row
+from tests.factories.imports import ImportJobFactory, dependent_row, member_row, write_csv
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -131,3 +131,43 @@ def test_failed_write_stops_the_import_after_the_last_committed_batch(
     assert Person.objects.count() == 2  # the failed batch's persons were rolled back
     assert job.processed_rows == 2  # progress counts committed batches only
     assert "先頭から2件目のデータ行までの正常な行は取り込まれています" in job.message
+
+
+def test_all_or_nothing_progress_is_visible_outside_its_transaction(
+    tmp_path, monkeypatch, small_batches, employer
+):
+    """全件取込 writes in one long transaction; its progress is saved on a connection of its
+    own, so the admin (another connection) sees it while the import runs."""
+    import psycopg
+
+    seen: list[int] = []
+
+    def outside(job):
+        settings = connection.settings_dict
+        with psycopg.connect(
+            dbname=settings["NAME"],
+            user=settings["USER"],
+            host=settings["HOST"],
+            port=settings["PORT"] or 5432,
+            password=settings["PASSWORD"] or None,
+        ) as other:
+            row = other.execute(
+                "SELECT processed_rows FROM eligibility_importjob WHERE id = %s", [job.pk]
+            ).fetchone()
+        seen.append(row[0])
+
+    monkeypatch.setattr(writes, "WRITE_IN_THREAD", True)
+    rows = [member_row(SYMBOL, str(n)) for n in range(1, 8)]  # batches of 2, 2, 2, 1
+    path = tmp_path / "members.csv"
+    write_csv(path, rows)
+    job = ImportJobFactory(kind=ImportJob.Kind.MEMBERS, mode=ImportJob.Mode.ALL_OR_NOTHING)
+    job = service.run_job(job, path=path, on_progress=outside)
+
+    assert job.status == ImportJob.Status.SUCCEEDED, job.message
+    assert EligibilityRecord.objects.count() == 7
+    # At each batch, at least the batch before is saved where another connection sees it,
+    # while the import's own transaction is still open.
+    done = [2, 4, 6, 7]
+    assert len(seen) == len(done)
+    for batch in range(1, len(done)):
+        assert done[batch - 1] <= seen[batch] <= done[batch]
