@@ -46,6 +46,7 @@ _RECORD_COLUMNS = (
 #: joined.
 COPY_CHUNK = 1000
 NULL = "\\N"
+NULL_BYTES = NULL.encode()
 _PERSON_COLUMNS = (
     "id", "my_number_last4", "my_number_hash", "mynacard_registered",
     "mynacard_registered_on",
@@ -85,9 +86,10 @@ def record_copy_text(
     lost_on: str | None,
     remuneration: int | None,
     certificate_requested: bool,
-) -> str:
-    """The columns of a new record that come from the file alone, as COPY text: formatted
-    where the file is parsed (another process), so the writer only joins strings."""
+) -> bytes:
+    """The columns of a new record that come from the file alone, as COPY text in UTF-8:
+    formatted and encoded where the file is parsed (another process), so the writer only
+    joins bytes (which also cross between the processes cheaper than text)."""
     branch_id, symbol, number, branch_number = key
     return "\t".join(
         [
@@ -96,7 +98,7 @@ def record_copy_text(
             acquired_on, _copy_value(lost_on), _copy_value(remuneration), "f",
             _copy_value(certificate_requested),
         ]
-    )  # fmt: skip
+    ).encode()  # fmt: skip
 
 
 class MemberWriter:
@@ -147,8 +149,14 @@ class MemberWriter:
                 employer = row.employer_id
                 insured = row.insured_record_id
                 lines.append(
-                    f"{pk}\t{row.person_id}\t{NULL if employer is None else employer}\t"
-                    f"{NULL if insured is None else insured}\t{row.copy_text}\n"
+                    b"%d\t%d\t%b\t%b\t%b\n"
+                    % (
+                        pk,
+                        row.person_id,
+                        NULL_BYTES if employer is None else b"%d" % employer,
+                        NULL_BYTES if insured is None else b"%d" % insured,
+                        row.copy_text,
+                    )
                 )
             self._copy(EligibilityRecord._meta.db_table, _RECORD_COLUMNS, lines)
             return
@@ -243,12 +251,13 @@ class MemberWriter:
             return [pk for (pk,) in cursor.fetchall()]
 
     @staticmethod
-    def _copy(table: str, columns: Sequence[str], lines: list[str]) -> None:
+    def _copy(table: str, columns: Sequence[str], lines: list[str] | list[bytes]) -> None:
         """COPY the lines (COPY text format, each ending in a newline) into the table."""
         connection.ensure_connection()
         raw = connection.connection
+        empty: str | bytes = b"" if lines and isinstance(lines[0], bytes) else ""
         with raw.cursor() as cursor:
             statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
             with cursor.copy(statement) as copy:
                 for start in range(0, len(lines), COPY_CHUNK):
-                    copy.write("".join(lines[start : start + COPY_CHUNK]))
+                    copy.write(empty.join(lines[start : start + COPY_CHUNK]))  # type: ignore[arg-type]
