@@ -48,13 +48,16 @@ class Person(models.Model):
     keyed hash (HMAC-SHA256, core.personal_ids) to match records.
     """
 
-    user = models.OneToOneField(
+    # One person per account, by a partial unique index (Meta): most persons have no
+    # account, and a OneToOneField's full index would hold a NULL entry for each of them.
+    user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("加入者アカウント"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="person",
+        related_name="persons",
+        db_index=False,
     )
     my_number_last4 = models.CharField(_("個人番号（下4桁）"), max_length=4, blank=True)
     my_number_hash = models.CharField(
@@ -75,7 +78,10 @@ class Person(models.Model):
                 fields=["my_number_hash"],
                 condition=~Q(my_number_hash=""),
                 name="person_unique_my_number_hash",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=Q(user__isnull=False), name="person_unique_user"
+            ),
         ]
 
     def __str__(self) -> str:

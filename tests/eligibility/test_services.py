@@ -166,3 +166,19 @@ def test_set_my_number_refuses_one_registered_to_someone_else(hq_admin):
     with pytest.raises(ValidationError) as exc:
         person_set_my_number(person=PersonFactory(), raw=number, actor=hq_admin)
     assert "別の加入者" in str(exc.value)
+
+
+@pytest.mark.django_db
+def test_an_account_belongs_to_one_person_at_most():
+    """Persons without an account are many (no index entry each); one account, one person."""
+    from django.db import IntegrityError, transaction
+
+    from tests.factories.core import MemberUserFactory
+    from tests.factories.eligibility import PersonFactory
+
+    user = MemberUserFactory()
+    PersonFactory(user=user)
+    PersonFactory(user=None)
+    PersonFactory(user=None)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PersonFactory(user=user)
