@@ -144,21 +144,16 @@ def run(requests: int) -> None:
             cpu.append(used * 1000)
             queries.append(count)
 
-    print(f"requests: {requests} (+3 warm-up), applications filed: {Application.objects.count()}")
-    print(
-        f"server time per request: median {statistics.median(times):.1f} ms, "
-        f"p95 {percentile(times, 0.95):.1f} ms, min {min(times):.1f} ms, "
-        f"max {max(times):.1f} ms"
-    )
-    print(
-        f"CPU time per request (this process, all threads): median "
-        f"{statistics.median(cpu):.1f} ms; load average now {os.getloadavg()[0]:.1f} on "
-        f"{os.cpu_count()} CPUs"
-    )
-    print(
-        f"queries per request: {statistics.median(queries):.0f} "
-        f"(min {min(queries)}, max {max(queries)})"
-    )
+    print(f"requests: {requests} (+3 warm-up), applications filed: "
+          f"{Application.objects.count()}")
+    print(f"server time per request: median {statistics.median(times):.1f} ms, "
+          f"p95 {percentile(times, 0.95):.1f} ms, min {min(times):.1f} ms, "
+          f"max {max(times):.1f} ms")
+    print(f"CPU time per request (this process, all threads): median "
+          f"{statistics.median(cpu):.1f} ms; load average now {os.getloadavg()[0]:.1f} on "
+          f"{os.cpu_count()} CPUs")
+    print(f"queries per request: {statistics.median(queries):.0f} "
+          f"(min {min(queries)}, max {max(queries)})")
 
     # Where the time goes: the content check and metadata-free re-encode of one photo.
     checks = []
@@ -166,10 +161,8 @@ def run(requests: int) -> None:
         start = time.perf_counter()
         validate_upload(photos[0], filename="IMG_0001.JPG")
         checks.append((time.perf_counter() - start) * 1000)
-    print(
-        f"core.uploads.validate_upload, one photo: median {statistics.median(checks):.1f} ms "
-        "(the two photos of a request are checked in parallel threads)"
-    )
+    print(f"core.uploads.validate_upload, one photo: median {statistics.median(checks):.1f} ms "
+          "(the two photos of a request are checked in parallel threads)")
 
 
 def main() -> None:

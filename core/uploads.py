@@ -145,7 +145,9 @@ def _flatten(image: Image.Image) -> Image.Image:
     """RGB (or L) for JPEG: transparent areas become white."""
     if image.mode in ("RGB", "L"):
         return image
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+    if image.mode in ("RGBA", "LA", "PA") or (
+        image.mode == "P" and "transparency" in image.info
+    ):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")
         background.paste(rgba, mask=rgba.getchannel("A"))
@@ -194,9 +196,8 @@ def _has_active_content(reader: PdfReader) -> bool:
         return False
     names = root.get("/Names")
     names = names.get_object() if names is not None else None
-    if isinstance(names, DictionaryObject) and (
-        "/JavaScript" in names or "/EmbeddedFiles" in names
-    ):
+    if isinstance(names, DictionaryObject) and ("/JavaScript" in names or
+                                                 "/EmbeddedFiles" in names):
         return True
     if "/AA" in root:
         return True
@@ -221,16 +222,8 @@ def _check_pdf(data: bytes) -> int:
         active = _has_active_content(reader)
     except UploadError:
         raise
-    except (
-        PyPdfError,
-        OSError,
-        ValueError,
-        KeyError,
-        TypeError,
-        AttributeError,
-        RecursionError,
-        AssertionError,
-    ):
+    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError,
+            RecursionError, AssertionError):
         raise _corrupt() from None
     if pages < 1:
         raise _corrupt()
