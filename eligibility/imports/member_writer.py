@@ -119,7 +119,7 @@ class MemberWriter:
                 # Digits, a hex digest and an ISO date: nothing to escape.
                 lines.append(
                     f"{pk}\t{person.my_number_last4}\t{person.my_number_hash}\t"
-                    f"{'f' if registered_on is None else 't'}\t{registered_on or NULL}\n"
+                    f"{'f' if registered_on is None else 't'}\t{registered_on or NULL}\n".encode()
                 )
             self._copy(Person._meta.db_table, _PERSON_COLUMNS, lines)
             return
@@ -251,13 +251,12 @@ class MemberWriter:
             return [pk for (pk,) in cursor.fetchall()]
 
     @staticmethod
-    def _copy(table: str, columns: Sequence[str], lines: list[str] | list[bytes]) -> None:
-        """COPY the lines (COPY text format, each ending in a newline) into the table."""
+    def _copy(table: str, columns: Sequence[str], lines: list[bytes]) -> None:
+        """COPY the lines (COPY text format in UTF-8, each ending in a newline)."""
         connection.ensure_connection()
         raw = connection.connection
-        empty: str | bytes = b"" if lines and isinstance(lines[0], bytes) else ""
         with raw.cursor() as cursor:
             statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
             with cursor.copy(statement) as copy:
                 for start in range(0, len(lines), COPY_CHUNK):
-                    copy.write(empty.join(lines[start : start + COPY_CHUNK]))  # type: ignore[arg-type]
+                    copy.write(b"".join(lines[start : start + COPY_CHUNK]))

@@ -668,8 +668,8 @@ class MemberImporter:
             person = row.new_person
             # A person created by the previous batch already has its id.
             if person is not None and person.id is None and id(person) not in seen_new:
-                seen_new.add(id(row.new_person))
-                new_persons.append(row.new_person)
+                seen_new.add(id(person))
+                new_persons.append(person)
         self.writer.create_persons(new_persons)
         for row in rows:
             if row.new_person is not None:

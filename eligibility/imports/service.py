@@ -39,7 +39,7 @@ from eligibility.imports.errors import ImportFileError
 from eligibility.imports.members import MemberImporter
 from eligibility.imports.reader import count_rows
 from eligibility.imports.report import ErrorReport
-from eligibility.imports.writes import BatchWriter, ProgressOutside
+from eligibility.imports.writes import BatchWriter, ProgressSaver
 from eligibility.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -219,7 +219,7 @@ def _all_or_nothing(
     a bad one stays written."""
     counts = Counts()
     importer.start_pass()
-    progress = ProgressOutside(job, in_thread=writes.in_thread_possible())
+    progress = ProgressSaver(job, in_thread=writes.in_thread_possible())
     try:
         with transaction.atomic():
             for size, prepared in _prepared(importer, path, job.encoding):
@@ -252,7 +252,7 @@ def _good_rows(
     # Created before the parser's child process is forked, started (lazily, by its first
     # write) after: a fork copies no thread.
     writer = BatchWriter(importer, in_thread=writes.in_thread_possible())
-    save = ProgressOutside(job, in_thread=False).save
+    save = ProgressSaver(job, in_thread=False).save  # each batch commits: saved in turn
     try:
         for size, prepared in _prepared(importer, path, job.encoding):
             outcome = importer.process(prepared, write=False)

@@ -9,7 +9,8 @@ batch N created (:meth:`MemberImporter.start_pass`), which the database shows on
 it is committed. Batch N+1 is written only after batch N is committed, in file order.
 
 Elsewhere (SQLite; inside a caller's transaction, whose rows another connection could not
-see; tests) the writes run on the caller's connection, at once.
+see; tests) the writes run on the caller's connection, at once. :class:`ProgressSaver`
+does the same for a job's progress, which 全件取込's one long transaction would hide.
 """
 
 from __future__ import annotations
@@ -36,6 +37,21 @@ def in_thread_possible() -> bool:
     return connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
+class _OwnConnection:
+    """One thread with a database connection of its own: work submitted runs there, in
+    order; ``close()`` closes that connection and ends the thread."""
+
+    def __init__(self, name: str) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+
+    def submit(self, fn: Callable[..., None], *args: Any) -> Future[None]:
+        return self._pool.submit(fn, *args)
+
+    def close(self) -> None:
+        self._pool.submit(_close_connection).result()
+        self._pool.shutdown()
+
+
 class BatchWriter:
     """``write(rows, then)`` writes one checked batch in a transaction of its own, then
     calls ``then`` on the caller's thread; ``close()`` waits for the last one. An error
@@ -43,20 +59,16 @@ class BatchWriter:
 
     def __init__(self, importer: Importer, *, in_thread: bool) -> None:
         self.importer = importer
-        self._pool = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-write")
-            if in_thread
-            else None
-        )
+        self._thread = _OwnConnection("import-write") if in_thread else None
         self._pending: tuple[Future[None], Callable[[], None]] | None = None
 
     def write(self, rows: list[Any], then: Callable[[], None]) -> None:
-        if self._pool is None:
+        if self._thread is None:
             self._write(rows)
             then()
             return
         self.wait()
-        self._pending = (self._pool.submit(self._write, rows), then)
+        self._pending = (self._thread.submit(self._write, rows), then)
 
     def wait(self) -> None:
         """Until the batch being written is committed (then its ``then`` has run)."""
@@ -68,52 +80,45 @@ class BatchWriter:
         then()
 
     def close(self) -> None:
-        if self._pool is None:
+        if self._thread is None:
             return
         try:
             self.wait()
         finally:
-            self._pool.submit(_close_connection).result()
-            self._pool.shutdown()
+            self._thread.close()
 
     def _write(self, rows: list[Any]) -> None:
         with transaction.atomic():
             self.importer.write(rows)
 
 
-class ProgressOutside:
-    """Saves a job's progress (:data:`PROGRESS_FIELDS`) where the admin sees it at once.
+class ProgressSaver:
+    """Saves a job's progress (:data:`PROGRESS_FIELDS`) where the admin sees it.
 
     ``in_thread``: from a thread with its own connection, for an import that runs inside
     one long transaction (全件取込), whose own updates nobody else would see before the end.
     Each update is sent as the next is queued (one in flight, so the saved progress is at
-    most one batch behind). Otherwise on the caller's connection (SQLite, where a second
-    writer would wait for the file lock; tests).
+    most one batch behind). Otherwise on the caller's connection (正常行取込, which commits
+    every batch; SQLite, where a second writer would wait for the file lock; tests).
     """
 
     def __init__(self, job: ImportJob, *, in_thread: bool) -> None:
         self.job_id = job.pk
-        self._pool = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-progress")
-            if in_thread
-            else None
-        )
+        self._thread = _OwnConnection("import-progress") if in_thread else None
         self._pending: Future[None] | None = None
 
     def save(self, job: ImportJob) -> None:
         values = {name: getattr(job, name) for name in PROGRESS_FIELDS}
-        if self._pool is None:
+        if self._thread is None:
             _save_progress(self.job_id, values)
             return
         if self._pending is not None:
             self._pending.result()
-        self._pending = self._pool.submit(_save_progress, self.job_id, values)
+        self._pending = self._thread.submit(_save_progress, self.job_id, values)
 
     def close(self) -> None:
-        if self._pool is None:
-            return
-        self._pool.submit(_close_connection).result()
-        self._pool.shutdown()
+        if self._thread is not None:
+            self._thread.close()
 
 
 PROGRESS_FIELDS = (
