@@ -11,7 +11,8 @@ slash and 和暦 forms, one employer per 15 members) is generated under /tmp, th
 are imported from their own CSV, then the members through the real code path
 (eligibility.imports.service.run_job, as the command and the worker run it). Printed:
 rows/s, wall time and peak RSS (resource.getrusage) for each run; the re-import must
-report 0 created and 0 updated.
+report 0 created and 0 updated, and after each import no record may refer to a missing
+branch, person, employer or insured record (eligibility.integrity).
 """
 
 from __future__ import annotations
@@ -228,6 +229,17 @@ def report(label: str, job, seconds: float) -> None:
         print(f"  {job.message}", flush=True)
 
 
+def _check_references() -> None:
+    """The database does not check the records' references (EligibilityRecord.person): the
+    import does. After each import, none may be broken (not timed)."""
+    from eligibility.integrity import dangling_references
+
+    broken = {name: count for name, count in dangling_references().items() if count}
+    if broken:
+        sys.exit(f"参照先のないレコードがあります: {broken}")
+    print("  参照の検査: 支部・加入者・事業所・被保険者の参照はすべて有効", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -297,6 +309,7 @@ def main() -> None:
         job, seconds = timed_import(members_path, "members", args.mode, postgres)
         report(f"加入者の取込（{args.mode}）", job, seconds)
         rates.append(job.processed_rows / seconds)
+        _check_references()
     if args.repeat > 1:
         print(
             f"加入者の取込 {args.repeat} 回: 中央値 {statistics.median(rates):,.0f} 行/秒"

@@ -34,6 +34,7 @@ from eligibility.imports.errors import FieldError, RowError
 from eligibility.imports.member_writer import MemberWriter, NewPerson, record_copy_text
 from eligibility.imports.memo import Memo
 from eligibility.imports.reader import RawRow
+from eligibility.imports.references import lock_references
 from eligibility.imports.sql import select_by_keys
 from eligibility.models import EligibilityRecord, Employer, Person
 
@@ -675,13 +676,14 @@ class MemberImporter:
             if row.new_person is not None:
                 row.person_id = row.new_person.id
         creates = [row for row in rows if row.record_id is None]
+        changed = [row for row in rows if row.changes and row.record_id is not None]
+        lock_references(creates, changed, new_person_ids={p.id for p in new_persons if p.id})
         # Insured persons first: their dependents in the same batch need their ids.
         self.writer.create_records([r for r in creates if r.kind != Kind.DEPENDENT])
         for row in rows:
             if row.insured_row is not None:
                 row.insured_record_id = row.insured_row.record_id
         self.writer.create_records([r for r in creates if r.kind == Kind.DEPENDENT])
-        changed = [row for row in rows if row.changes and row.record_id is not None]
         self.writer.update(changed)
         self.writer.audit(
             [

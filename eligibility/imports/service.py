@@ -38,6 +38,7 @@ from eligibility.imports.encoding import detect_encoding, encoding_label
 from eligibility.imports.errors import ImportFileError
 from eligibility.imports.members import MemberImporter
 from eligibility.imports.reader import count_rows
+from eligibility.imports.references import ReferenceGone
 from eligibility.imports.report import ErrorReport
 from eligibility.imports.writes import BatchWriter, ProgressSaver
 from eligibility.models import ImportJob
@@ -142,18 +143,25 @@ def run_job(
         _reject(
             job, f"エラーが{report.error_count:,}件あるため、ファイル全体を取り込みませんでした。"
         )
+    except ReferenceGone as exc:
+        logger.warning("import job %s stopped: %s", job.pk, exc.message)
+        _fail(job, exc.message)
     except Exception:
         logger.exception("import job %s failed", job.pk)
-        job.status = ImportJob.Status.FAILED
-        job.message = "内部エラーのため取込を中止しました。" + (
-            "データは一切書き込まれていません。"
-            if job.mode == ImportJob.Mode.ALL_OR_NOTHING
-            else f"先頭から{job.processed_rows:,}件目のデータ行までの正常な行は取り込まれています"
-            "（同じファイルを再度取り込むと、続きから反映されます）。"
-        )
+        _fail(job, "内部エラーのため取込を中止しました。")
     finally:
         _finish(job, report)
     return job
+
+
+def _fail(job: ImportJob, reason: str) -> None:
+    job.status = ImportJob.Status.FAILED
+    job.message = reason + (
+        "データは一切書き込まれていません。"
+        if job.mode == ImportJob.Mode.ALL_OR_NOTHING
+        else f"先頭から{job.processed_rows:,}件目のデータ行までの正常な行は取り込まれています"
+        "（同じファイルを再度取り込むと、続きから反映されます）。"
+    )
 
 
 #: Allocations between young-generation collections during an import (default 700).

@@ -1,7 +1,7 @@
 """Writing checked batches, each in its own transaction, while the next one is checked.
 
-In 正常行取込 (good rows) on PostgreSQL, a batch's writes (COPY, index and foreign-key work
-in the server, at the commit) take as long as everything the importing process does for
+In 正常行取込 (good rows) on PostgreSQL, a batch's writes (COPY and its index work in
+the server) take about as long as everything the importing process does for
 the next batch. :class:`BatchWriter` runs the writes on a thread with its own database
 connection, one batch behind the checks: while batch N is written and committed, batch
 N+1 is looked up and classified on the caller's connection. The importer remembers what

@@ -98,12 +98,23 @@ class EligibilityRecord(models.Model):
 
     # No single-column indexes on person and branch: the composite indexes below lead with
     # them, and every extra index slows the bulk imports of millions of rows.
+    #
+    # person, employer and insured_record have no foreign-key constraint in the database
+    # (db_constraint=False): PostgreSQL checks a constraint row by row, with a query and a
+    # row lock for each, which was 40 % of its work in a member import. The references are
+    # checked instead where records are written: the import locks the rows its batch
+    # refers to (FOR KEY SHARE, the constraint's own lock) and stops if one is missing
+    # (eligibility.imports.references); forms and services validate them (full_clean).
+    # PROTECT still refuses a delete in the ORM, and nothing in the application deletes
+    # persons, employers or records (the admin does not offer it).
+    # eligibility.integrity.dangling_references() finds any reference left broken.
     person = models.ForeignKey(
         Person,
         verbose_name=_("加入者"),
         on_delete=models.PROTECT,
         related_name="records",
         db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField(_("資格区分"), max_length=10, choices=Kind.choices)
     branch = models.ForeignKey(
@@ -126,6 +137,7 @@ class EligibilityRecord(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="records",
+        db_constraint=False,
     )
     symbol = models.CharField(_("記号"), max_length=8)
     number = models.CharField(_("番号"), max_length=8)
@@ -147,6 +159,7 @@ class EligibilityRecord(models.Model):
         related_name="dependents",
         help_text=_("被扶養者の場合、その被保険者の資格。"),
         db_index=False,  # a partial index (Meta.indexes)
+        db_constraint=False,
     )
     standard_monthly_remuneration = models.PositiveIntegerField(
         _("標準報酬月額"), null=True, blank=True

@@ -1,0 +1,37 @@
+"""References the database does not check itself, checked over the whole table.
+
+A record's branch, person, employer and insured person's record are foreign keys without
+a database constraint (see ``EligibilityRecord.person``); the code that writes records
+checks them. :func:`dangling_references` finds any that is broken anyway, one anti-join
+per reference over the indexes: for an operator after a restore or a manual repair, and
+for the tests and the import benchmark.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+from core.models import Branch
+from eligibility.models import EligibilityRecord, Employer, Person
+
+#: Reference → (its column on the record, the table it refers to).
+REFERENCES = {
+    "branch": ("branch_id", Branch._meta.db_table),
+    "person": ("person_id", Person._meta.db_table),
+    "employer": ("employer_id", Employer._meta.db_table),
+    "insured_record": ("insured_record_id", EligibilityRecord._meta.db_table),
+}
+
+
+def dangling_references() -> dict[str, int]:
+    """Per reference, how many records refer to a row that does not exist."""
+    records = EligibilityRecord._meta.db_table
+    counts: dict[str, int] = {}
+    with connection.cursor() as cursor:
+        for name, (column, target) in REFERENCES.items():
+            cursor.execute(
+                f"SELECT count(*) FROM {records} r WHERE r.{column} IS NOT NULL AND NOT EXISTS "
+                f"(SELECT 1 FROM {target} t WHERE t.id = r.{column})"
+            )
+            counts[name] = cursor.fetchone()[0]
+    return counts
