@@ -5,8 +5,11 @@
 from __future__ import annotations
 
 import threading
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import OperationalError, connection, transaction
 from django.db.models import ProtectedError
 
@@ -170,3 +173,16 @@ def test_a_locked_reference_cannot_be_deleted_until_the_batch_commits(tokyo):
     other.start()
     other.join()
     assert outcome.get("deleted") is True  # once the lock is gone, so is the row
+
+
+def test_check_references_command_fails_on_a_broken_reference(tokyo):
+    record = InsuredRecordFactory(employer__branch=tokyo)
+    out = StringIO()
+    call_command("check_references", stdout=out)
+    assert "すべての参照先が存在します" in out.getvalue()
+
+    EligibilityRecord.objects.filter(pk=record.pk).update(person_id=record.person_id + 1000)
+    out = StringIO()
+    with pytest.raises(CommandError, match="延べ 1 件"):
+        call_command("check_references", stdout=out)
+    assert "加入者: 参照先のない資格情報 1 件" in out.getvalue()
