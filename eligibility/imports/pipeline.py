@@ -11,15 +11,23 @@ against the database and writes it. Two ways:
   far ahead it could read. It never touches the database: the parent's connection is
   inherited but unused, and the child leaves with ``os._exit`` (multiprocessing's default
   for forked children), so nothing is sent on that socket.
-- in a **thread** (other databases, or where a process cannot be started, e.g. inside a
-  daemonic worker process): one batch ahead.
+  A Celery prefork worker's process is daemonic, and the standard library refuses a
+  daemonic process children; billiard (Celery's own fork of multiprocessing) does not, so
+  there the child is started with billiard. The child asks the kernel to end it when its
+  parent dies (``PR_SET_PDEATHSIG``): a worker killed at its time limit leaves no parser
+  behind, blocked on a full queue.
+- in a **thread** (other databases, or where a process cannot be started): one batch
+  ahead.
 """
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
 import queue
+import signal
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -61,14 +69,15 @@ def prepared_batches(
     (:class:`ImportFileError` for a broken file)."""
     if in_process:
         try:
-            context = multiprocessing.get_context("fork")
+            context = _fork_context()
             channel: Any = context.Queue(maxsize=QUEUE_BATCHES)
             child = context.Process(
-                target=_child, args=(importer, path, encoding, size, channel), daemon=True
+                target=_child,
+                args=(importer, path, encoding, size, channel, os.getpid()),
+                daemon=True,
             )
             child.start()
         except (AssertionError, OSError, ValueError) as exc:
-            # A daemonic process (a worker of some pools) may not have children.
             logger.info("%s: no child process for parsing (%r)", path.name, exc)
         else:
             logger.info("%s: parsing in a child process (pid %s)", path.name, child.pid)
@@ -114,7 +123,36 @@ class _Crash:
 _END = "end"
 
 
-def _child(importer: Importer, path: Path, encoding: str, size: int, channel: Any) -> None:
+def _fork_context() -> Any:
+    """multiprocessing's fork context; billiard's in a daemonic process (a Celery prefork
+    pool worker), which the standard library would not let start a child."""
+    if multiprocessing.current_process().daemon:
+        import billiard
+
+        return billiard.get_context("fork")
+    return multiprocessing.get_context("fork")
+
+
+#: prctl(2) option: the signal the kernel sends this process when its parent ends.
+PR_SET_PDEATHSIG = 1
+
+
+def _end_with_parent(parent_pid: int) -> None:
+    """Have the kernel kill this process when its parent ends (Linux; elsewhere the parent's
+    ``terminate`` on its way out is all there is)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (AttributeError, OSError):
+        return
+    if os.getppid() != parent_pid:  # the parent ended before the request took effect
+        os._exit(1)
+
+
+def _child(
+    importer: Importer, path: Path, encoding: str, size: int, channel: Any, parent_pid: int
+) -> None:
+    _end_with_parent(parent_pid)
     try:
         for batch in batches(importer, path, encoding, size):
             channel.put((len(batch), importer.prepare(batch)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -148,6 +149,10 @@ def test_worker_runs_an_uploaded_import(celery_worker_process, settings, hq_admi
     assert (finished.processed_rows, finished.created_count) == (3, 3)
     assert finished.encoding == "cp932"
     assert EligibilityRecord.objects.filter(symbol="13000001").count() == 3
+    # The worker's pool process is daemonic; the file is still parsed on the other core.
+    stored_name = Path(finished.file.name).name
+    log = celery_worker_process.log_path.read_text()
+    assert f"{stored_name}: parsing in a child process" in log, log[-2000:]
     assert AuditEvent.objects.filter(
         action="import", object_id=str(job.pk), actor=hq_admin
     ).exists()

@@ -3,11 +3,16 @@ used by the member import: same results whichever way a file is parsed."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import threading
+import time
+from pathlib import Path
 
 import pytest
 
-from eligibility.imports import service, sql
+from eligibility.imports import pipeline, service, sql
 from eligibility.imports.errors import FieldError
 from eligibility.imports.memo import Memo
 from eligibility.models import EligibilityRecord, ImportJob, Person
@@ -65,6 +70,53 @@ def test_broken_file_in_the_child_process_is_named(tmp_path, employer, monkeypat
     assert job.status == ImportJob.Status.REJECTED
     assert errors_at(job) == {("3", "")}
     assert not EligibilityRecord.objects.exists()
+
+
+def _sleep_until_the_parent_ends(parent_pid: int) -> None:
+    pipeline._end_with_parent(parent_pid)
+    time.sleep(60)
+
+
+def _process_ended(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in ("Z", "X")  # a zombie: ended, not yet reaped by whoever adopted it
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_parser_child_of_a_daemonic_process_starts_and_ends_with_its_parent():
+    """As in a Celery prefork worker: the importing process is daemonic (the standard
+    library would refuse it a child), and it may be killed (time limit) while its parser
+    runs."""
+    _fork_is_safe()
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+
+    def daemonic_importer() -> None:
+        parser = pipeline._fork_context().Process(
+            target=_sleep_until_the_parent_ends, args=(os.getpid(),), daemon=True
+        )
+        parser.start()
+        send.send(parser.pid)
+        time.sleep(60)
+
+    importer = context.Process(target=daemonic_importer, daemon=True)
+    importer.start()
+    try:
+        assert receive.poll(10), "the daemonic process could not start its parser"
+        parser_pid = receive.recv()
+        assert not _process_ended(parser_pid)
+        os.kill(importer.pid, signal.SIGKILL)
+        importer.join(5)
+        deadline = time.monotonic() + 10
+        while not _process_ended(parser_pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _process_ended(parser_pid), "the parser outlived the process it parsed for"
+    finally:
+        if importer.is_alive():
+            importer.kill()
 
 
 def test_memo_remembers_values_not_errors():
