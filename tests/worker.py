@@ -58,6 +58,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": url,
         "PRIVATE_MEDIA_ROOT": WORKER_MEDIA_ROOT,
+        "PYTHONUNBUFFERED": "1",  # its log is read by the tests
     }
     with app.connection_for_write() as conn:  # nothing left over from an earlier run
         for queue in settings.CELERY_QUEUES_ALL.split(","):

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from eligibility.imports import pipeline, service, sql
+from eligibility.imports import service, sql
 from eligibility.imports.errors import FieldError
+from eligibility.imports.forked import ChildEnded, ForkedChild
 from eligibility.imports.memo import Memo
 from eligibility.models import EligibilityRecord, ImportJob, Person
 from tests.eligibility.import_helpers import errors_at, run
@@ -72,11 +73,6 @@ def test_broken_file_in_the_child_process_is_named(tmp_path, employer, monkeypat
     assert not EligibilityRecord.objects.exists()
 
 
-def _sleep_until_the_parent_ends(parent_pid: int) -> None:
-    pipeline._end_with_parent(parent_pid)
-    time.sleep(60)
-
-
 def _process_ended(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -85,20 +81,38 @@ def _process_ended(pid: int) -> bool:
     return state in ("Z", "X")  # a zombie: ended, not yet reaped by whoever adopted it
 
 
+def test_forked_child_sends_in_order_and_its_death_is_an_error():
+    _fork_is_safe()
+
+    def produce(send):
+        for n in range(5):
+            send(("batch", n, "ア" * n))
+
+    child = ForkedChild(produce, ahead=2)
+    try:
+        assert [child.receive() for _ in range(5)] == [("batch", n, "ア" * n) for n in range(5)]
+        assert child.receive() is None
+    finally:
+        child.stop()
+
+    dying = ForkedChild(lambda send: os.kill(os.getpid(), signal.SIGKILL), ahead=1)
+    try:
+        with pytest.raises(ChildEnded, match="exit code -9"):
+            dying.receive()
+    finally:
+        dying.stop()
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_a_parser_child_of_a_daemonic_process_starts_and_ends_with_its_parent():
-    """As in a Celery prefork worker: the importing process is daemonic (the standard
-    library would refuse it a child), and it may be killed (time limit) while its parser
-    runs."""
+    """As in a Celery prefork worker: the importing process is daemonic (multiprocessing
+    would refuse it a child), and it may be killed (time limit) while its parser runs."""
     _fork_is_safe()
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
 
     def daemonic_importer() -> None:
-        parser = pipeline._fork_context().Process(
-            target=_sleep_until_the_parent_ends, args=(os.getpid(),), daemon=True
-        )
-        parser.start()
+        parser = ForkedChild(lambda _send: time.sleep(60), ahead=1)
         send.send(parser.pid)
         time.sleep(60)
 
