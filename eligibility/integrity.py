@@ -14,6 +14,13 @@ from django.db import connection
 from core.models import Branch
 from eligibility.models import EligibilityRecord, Employer, Person
 
+#: Reference → what it refers to, in messages (the import's, the command's).
+LABELS = {
+    "branch": "支部",
+    "person": "加入者",
+    "employer": "事業所",
+    "insured_record": "被保険者の資格情報",
+}
 #: Reference → (its column on the record, the table it refers to).
 REFERENCES = {
     "branch": ("branch_id", Branch._meta.db_table),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from django.db import connection, models
 
 from eligibility.imports.sql import MAX_PARAMS, chunks
+from eligibility.integrity import LABELS
 from eligibility.models import EligibilityRecord, Employer, Person
 
 if TYPE_CHECKING:
@@ -47,9 +48,9 @@ class _Target:
     what: str  # for the message
 
 
-PERSON = _Target(Person, "加入者")
-EMPLOYER = _Target(Employer, "事業所")
-INSURED_RECORD = _Target(EligibilityRecord, "被保険者の資格情報")
+PERSON = _Target(Person, LABELS["person"])
+EMPLOYER = _Target(Employer, LABELS["employer"])
+INSURED_RECORD = _Target(EligibilityRecord, LABELS["insured_record"])
 
 
 def lock_references(

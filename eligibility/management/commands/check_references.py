@@ -10,14 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from eligibility.integrity import dangling_references
-
-LABELS = {
-    "branch": "支部",
-    "person": "加入者",
-    "employer": "事業所",
-    "insured_record": "被保険者の資格情報",
-}
+from eligibility.integrity import LABELS, dangling_references
 
 
 class Command(BaseCommand):
