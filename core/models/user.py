@@ -10,6 +10,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.jp.names import full_name
+
 
 class User(AbstractUser):
     class Kind(models.TextChoices):
@@ -38,6 +40,19 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         verbose_name = _("利用者")
         verbose_name_plural = _("利用者")
+
+    def __str__(self) -> str:
+        """「石川 蓮（ishikawa）」: the name for people, the username to tell namesakes apart."""
+        name = self.get_full_name()
+        return f"{name}（{self.username}）" if name else self.username
+
+    def get_full_name(self) -> str:
+        """氏名, family name first (「石川 蓮」), not Django's given-name-first default."""
+        return full_name(self.last_name, self.first_name)
+
+    def get_short_name(self) -> str:
+        """What the admin greets with: the full name in Japanese order, else the username."""
+        return self.get_full_name() or self.username
 
     @property
     def is_headquarters(self) -> bool:
