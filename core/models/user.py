@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -72,16 +69,3 @@ class User(AbstractUser):
     def is_locked(self, now: timezone.datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.locked_until is not None and self.locked_until > now
-
-    def register_failed_login(self) -> None:
-        self.failed_login_count += 1
-        if self.failed_login_count >= settings.LOGIN_MAX_FAILURES:
-            self.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-            self.failed_login_count = 0
-        self.save(update_fields=["failed_login_count", "locked_until"])
-
-    def register_successful_login(self) -> None:
-        if self.failed_login_count or self.locked_until:
-            self.failed_login_count = 0
-            self.locked_until = None
-            self.save(update_fields=["failed_login_count", "locked_until"])
