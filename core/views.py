@@ -1,8 +1,13 @@
-"""Home page and member sign-in (identity-provider callback, development sign-in)."""
+"""Home page, member sign-in (identity-provider callback, development sign-in) and the
+rate limit in front of every sign-in form (admin login included)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import authenticate, login, logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
@@ -12,8 +17,45 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import record_event
 from core.auth.backends import sign_member_assertion
+from core.auth.ratelimit import sign_in_wait, too_many_attempts_message
 from core.forms import DevMemberSignInForm, signable_members
 from core.models import AuditEvent
+
+
+def too_many_attempts(request: HttpRequest, wait_seconds: int) -> HttpResponse:
+    """429 with Retry-After; the same page whichever limit was reached."""
+    response = render(
+        request,
+        "core/too_many_attempts.html",
+        {"message": too_many_attempts_message(wait_seconds)},
+        status=429,
+    )
+    response["Retry-After"] = str(wait_seconds)
+    return response
+
+
+def sign_in_rate_limited(account_field: str) -> Callable:
+    """Count each POSTed sign-in against its address and the account named in
+    `account_field`; answer 429 once either is over its limit."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method == "POST":
+                wait = sign_in_wait(request, account=request.POST.get(account_field))
+                if wait is not None:
+                    return too_many_attempts(request, wait)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@sign_in_rate_limited("username")
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's own login view, behind the sign-in rate limit (config.urls routes it)."""
+    return admin.site.login(request)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -51,6 +93,7 @@ def member_idp_callback(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@sign_in_rate_limited("user_id")
 def dev_member_signin(request: HttpRequest) -> HttpResponse:
     """Development only: sign in as a demo member without the card. 404 elsewhere."""
     if not settings.DEV_MEMBER_SIGNIN:
