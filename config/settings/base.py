@@ -15,6 +15,9 @@ if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+# Reverse proxies in front of the application that append the client's address to
+# X-Forwarded-For (core.audit.client_ip: audit log, sign-in rate limit). 0: none.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Language and time: Japanese first -------------------------------------------------
 LANGUAGE_CODE = "ja"

@@ -19,6 +19,8 @@ if not CACHES["default"]["BACKEND"].endswith("RedisCache"):
     raise ImproperlyConfigured("Production needs a shared cache: set CACHE_URL=redis://...")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the TLS proxy, REMOTE_ADDR is the proxy's: the client is in X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

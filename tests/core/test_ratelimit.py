@@ -153,3 +153,30 @@ def test_limits_are_counted_in_redis(client, limits):
     for _ in range(3):
         assert token(client, attorney.username).status_code == 400
     assert_too_many(token(client, attorney.username, PASSWORD))
+
+
+def test_behind_the_proxy_clients_are_counted_by_their_forwarded_address(client, limits):
+    limits.TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.2"
+    for n in range(5):
+        client.post(
+            TOKEN,
+            {"username": f"nobody{n}", "password": "x"},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR="203.0.113.5",
+        )
+    # what the client writes into the header itself does not get it a fresh count
+    forged = client.post(
+        TOKEN,
+        {"username": "nobody-else", "password": "x"},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5",
+    )
+    assert_too_many(forged)
+    other_client = client.post(
+        TOKEN,
+        {"username": "nobody-else", "password": "x"},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="203.0.113.6",
+    )
+    assert other_client.status_code == 400
