@@ -175,3 +175,28 @@ def test_dev_member_signin_refuses_staff_accounts(client, settings):
     response = client.post(reverse("dev-member-signin"), {"user_id": staff.pk})
     assert response.status_code == 400
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('["a", "b"]', "application/json"),
+        ('{"username": ["a"], "password": {"x": 1}}', "application/json"),
+        ('{"username": "a\\u0000b", "password": "x"}', "application/json"),
+        ('{"username": null, "password": null}', "application/json"),
+        ('{"username": "' + "a" * 5000 + '", "password": "x"}', "application/json"),
+        ("{not json", "application/json"),
+        ("username=%00&password=x", "application/x-www-form-urlencoded"),
+    ],
+)
+def test_token_endpoint_answers_any_input_with_a_4xx(client, body, content_type):
+    response = client.post(reverse("api-token"), body, content_type=content_type)
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"]
+
+
+@pytest.mark.parametrize("username", ["a\x00b", "a" * 5000, ""])
+def test_admin_login_answers_any_input_with_a_page(client, username):
+    response = client.post("/admin/login/", {"username": username, "password": "x"})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
