@@ -134,7 +134,7 @@ def reviewers(branch_id: int | None = None, *, all_branches: bool = False) -> Qu
 
 def reviewer_label(user: User) -> str:
     """氏名 in Japanese order (山田 太郎), else the username."""
-    return f"{user.last_name} {user.first_name}".strip() or user.username
+    return user.get_full_name() or user.username
 
 
 class SubmittedDateFilter(admin.DateFieldListFilter):

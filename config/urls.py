@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from core.views import home
+from core.views import admin_login, home
 
 api_v1 = [
     path("", include("core.api.urls")),
@@ -14,6 +14,8 @@ api_v1 = [
 
 urlpatterns = [
     path("", home, name="home"),
+    # Before the admin's own URLs: its login form behind the sign-in rate limit.
+    path("admin/login/", admin_login),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("core.urls")),

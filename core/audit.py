@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
+from django.conf import settings
 from django.db import models
 from django.http import HttpRequest
 
@@ -11,8 +13,26 @@ from core.models import AuditEvent
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
+    """The client's address, for the audit log and the sign-in rate limit.
+
+    Behind TRUSTED_PROXY_COUNT reverse proxies, each appending the address it saw to
+    X-Forwarded-For, it is that many entries from the right (entries further left are what
+    the client itself sent, and may be forged). Without proxies: REMOTE_ADDR.
+    """
     if request is None:
         return None
+    hops = settings.TRUSTED_PROXY_COUNT
+    if hops > 0:
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        if len(forwarded) >= hops:
+            try:
+                return str(ipaddress.ip_address(forwarded[-hops]))
+            except ValueError:
+                pass
     return request.META.get("REMOTE_ADDR") or None
 
 

@@ -1,16 +1,61 @@
-"""Home page and member sign-in (identity-provider callback, development sign-in)."""
+"""Home page, member sign-in (identity-provider callback, development sign-in) and the
+rate limit in front of every sign-in form (admin login included)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
+
 from django.conf import settings
-from django.contrib.auth import authenticate, get_user_model, login, logout
+from django.contrib import admin
+from django.contrib.auth import authenticate, login, logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import record_event
 from core.auth.backends import sign_member_assertion
+from core.auth.ratelimit import sign_in_wait, too_many_attempts_message
+from core.forms import DevMemberSignInForm, signable_members
 from core.models import AuditEvent
+
+
+def too_many_attempts(request: HttpRequest, wait_seconds: int) -> HttpResponse:
+    """429 with Retry-After; the same page whichever limit was reached."""
+    response = render(
+        request,
+        "core/too_many_attempts.html",
+        {"message": too_many_attempts_message(wait_seconds)},
+        status=429,
+    )
+    response["Retry-After"] = str(wait_seconds)
+    return response
+
+
+def sign_in_rate_limited(account_field: str) -> Callable:
+    """Count each POSTed sign-in against its address and the account named in
+    `account_field`; answer 429 once either is over its limit."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method == "POST":
+                wait = sign_in_wait(request, account=request.POST.get(account_field))
+                if wait is not None:
+                    return too_many_attempts(request, wait)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+@sign_in_rate_limited("username")
+def admin_login(request: HttpRequest) -> HttpResponse:
+    """The admin's own login view, behind the sign-in rate limit (config.urls routes it)."""
+    return admin.site.login(request)
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -25,7 +70,21 @@ def _sign_in_member(request: HttpRequest, assertion: str) -> HttpResponse:
         )
     login(request, user)
     record_event(actor=user, action=AuditEvent.Action.LOGIN, obj=user, request=request)
-    return redirect(request.GET.get("next") or "member-home")
+    return redirect(safe_next_url(request, default=reverse("member-home")))
+
+
+def safe_next_url(request: HttpRequest, *, default: str) -> str:
+    """`?next=` if it stays on this site (a path here, or this host), else `default`.
+
+    Refuses other hosts, scheme-relative `//evil.example`, `javascript:` and the like, and
+    plain http when the request came over https.
+    """
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 def member_idp_callback(request: HttpRequest) -> HttpResponse:
@@ -34,17 +93,20 @@ def member_idp_callback(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
+@sign_in_rate_limited("user_id")
 def dev_member_signin(request: HttpRequest) -> HttpResponse:
     """Development only: sign in as a demo member without the card. 404 elsewhere."""
     if not settings.DEV_MEMBER_SIGNIN:
         raise Http404
-    members = get_user_model().objects.filter(kind="member", is_active=True).order_by("id")
-    if request.method == "POST":
-        user = members.filter(pk=request.POST.get("user_id")).first()
-        if user is None:
-            raise Http404
-        return _sign_in_member(request, sign_member_assertion(user.pk))
-    return render(request, "core/dev_member_signin.html", {"members": members[:50]})
+    form = DevMemberSignInForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        return _sign_in_member(request, sign_member_assertion(form.cleaned_data["user_id"].pk))
+    return render(
+        request,
+        "core/dev_member_signin.html",
+        {"members": signable_members()[:50], "form": form},
+        status=400 if form.is_bound else 200,
+    )
 
 
 @require_POST

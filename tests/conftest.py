@@ -18,6 +18,14 @@ def _private_media(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "private")
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with no sign-in attempts counted (the test cache is in memory)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def tokyo(db):
     from core.models import Branch

@@ -15,6 +15,9 @@ if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1"])
+# Reverse proxies in front of the application that append the client's address to
+# X-Forwarded-For (core.audit.client_ip: audit log, sign-in rate limit). 0: none.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # --- Language and time: Japanese first -------------------------------------------------
 LANGUAGE_CODE = "ja"
@@ -93,6 +96,10 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Cache: shared by every web process in production (Redis: CACHE_URL=redis://host:6379/1);
+# it holds the sign-in rate limits. The embedded default keeps it in the process's memory.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
 # --- Accounts -------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
@@ -109,6 +116,14 @@ AUTH_PASSWORD_VALIDATORS = [
 # Password sign-in (staff, 社会保険労務士) locks after this many failures in a row.
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCKOUT_MINUTES = env.int("LOGIN_LOCKOUT_MINUTES", default=30)
+# Every sign-in (API token, admin, member) is rate-limited per account and per client
+# address: "attempts/period" (s, m, h, d; "10/5m" = 10 in 5 minutes), empty = no limit.
+# Over the limit: 429 with Retry-After (core.auth.ratelimit, counted in the cache).
+LOGIN_RATE_PER_ACCOUNT = env("LOGIN_RATE_PER_ACCOUNT", default="10/5m") or None
+LOGIN_RATE_PER_ADDRESS = env("LOGIN_RATE_PER_ADDRESS", default="50/5m") or None
+# If the cache cannot be reached, sign in without the rate limit (the lock-out still holds).
+LOGIN_RATE_FAIL_OPEN = env.bool("LOGIN_RATE_FAIL_OPEN", default=True)
+RATELIMIT_FAIL_OPEN = LOGIN_RATE_FAIL_OPEN
 # Members sign in through the external identity provider (マイナンバーカード).
 # The provider signs an assertion with this shared secret; see core.auth.backends.
 MEMBER_IDP_SHARED_SECRET = env("MEMBER_IDP_SHARED_SECRET", default="")

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import DATABASES, env
+from config.settings.base import CACHES, DATABASES, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")  # no default: ImproperlyConfigured without it
@@ -14,8 +14,13 @@ MEMBER_IDP_SHARED_SECRET = env("MEMBER_IDP_SHARED_SECRET")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL=postgres://...")
+if not CACHES["default"]["BACKEND"].endswith("RedisCache"):
+    # Sign-in rate limits must be shared by every web process.
+    raise ImproperlyConfigured("Production needs a shared cache: set CACHE_URL=redis://...")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Behind the TLS proxy, REMOTE_ADDR is the proxy's: the client is in X-Forwarded-For.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=1)
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True

@@ -11,3 +11,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEV_MEMBER_SIGNIN = False
 ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default="/tmp/kyoukai-test-media")
+# Rate-limit counters in this process's memory, emptied before each test (tests/conftest.py),
+# in both lanes: clearing a Redis cache would flush the lane's broker database too.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

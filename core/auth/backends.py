@@ -16,6 +16,8 @@ from django.contrib.auth.backends import ModelBackend
 from django.core import signing
 from django.http import HttpRequest
 
+from core.auth.lockout import register_failed_login, register_successful_login
+
 MEMBER_ASSERTION_SALT = "core.auth.member-idp"
 
 
@@ -40,15 +42,21 @@ class LockoutModelBackend(ModelBackend):
         try:
             user = user_model._default_manager.get_by_natural_key(username)
         except user_model.DoesNotExist:
-            user_model().set_password(password)  # same cost as a real check
+            user = None
+        if user is None or user.is_member or user.is_locked():
+            # The same cost as a real check, so timing tells nothing about the account.
+            user_model().set_password(password)
             return None
-        if user.is_member or user.is_locked():
+        if not user.check_password(password):
+            register_failed_login(user_id=user.pk)
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            user.register_successful_login()
-            return user
-        user.register_failed_login()
-        return None
+        if not self.user_can_authenticate(user):
+            return None
+        # Locked meanwhile by concurrent failures: refused, and the lock stays.
+        if not register_successful_login(user_id=user.pk):
+            return None
+        user.failed_login_count, user.locked_until = 0, None
+        return user
 
 
 def sign_member_assertion(user_id: int) -> str:

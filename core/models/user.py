@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from core.jp.names import full_name
 
 
 class User(AbstractUser):
@@ -39,6 +38,19 @@ class User(AbstractUser):
         verbose_name = _("利用者")
         verbose_name_plural = _("利用者")
 
+    def __str__(self) -> str:
+        """「石川 蓮（ishikawa）」: the name for people, the username to tell namesakes apart."""
+        name = self.get_full_name()
+        return f"{name}（{self.username}）" if name else self.username
+
+    def get_full_name(self) -> str:
+        """氏名, family name first (「石川 蓮」), not Django's given-name-first default."""
+        return full_name(self.last_name, self.first_name)
+
+    def get_short_name(self) -> str:
+        """What the admin greets with: the full name in Japanese order, else the username."""
+        return self.get_full_name() or self.username
+
     @property
     def is_headquarters(self) -> bool:
         """Headquarters (本部) staff see every branch; so do superusers."""
@@ -57,16 +69,3 @@ class User(AbstractUser):
     def is_locked(self, now: timezone.datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.locked_until is not None and self.locked_until > now
-
-    def register_failed_login(self) -> None:
-        self.failed_login_count += 1
-        if self.failed_login_count >= settings.LOGIN_MAX_FAILURES:
-            self.locked_until = timezone.now() + timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-            self.failed_login_count = 0
-        self.save(update_fields=["failed_login_count", "locked_until"])
-
-    def register_successful_login(self) -> None:
-        if self.failed_login_count or self.locked_until:
-            self.failed_login_count = 0
-            self.locked_until = None
-            self.save(update_fields=["failed_login_count", "locked_until"])

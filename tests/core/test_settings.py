@@ -14,6 +14,7 @@ PROD_ENV = {
     "MEMBER_IDP_SHARED_SECRET": "idp-secret",
     "ALLOWED_HOSTS": "backoffice.example.jp",
     "DATABASE_URL": "postgres://kyoukai@127.0.0.1:5432/kyoukai",
+    "CACHE_URL": "redis://127.0.0.1:6379/1",
 }
 
 
@@ -51,6 +52,12 @@ def test_production_refuses_sqlite():
     result = _manage("check", env={**PROD_ENV, "DATABASE_URL": "sqlite:////tmp/x.sqlite3"})
     assert result.returncode != 0
     assert "PostgreSQL" in result.stderr
+
+
+def test_production_refuses_a_cache_of_its_own_process():
+    result = _manage("check", env={**PROD_ENV, "CACHE_URL": "locmemcache://"})
+    assert result.returncode != 0
+    assert "CACHE_URL" in result.stderr
 
 
 def test_japanese_first():
