@@ -137,3 +137,20 @@ def test_user_list_filters_do_not_widen_the_branch(client, tokyo_admin):
         if response.status_code == 200:
             shown = {u.username for u in response.context["cl"].result_list}
             assert "hq-hidden" not in shown, params
+
+
+def test_lookups_through_relations_are_refused(client, tokyo_admin, osaka_record):
+    """No guessing password hashes or permissions, nor reaching another branch through a
+    relation in the query string (Django refuses lookups outside list_filter: 400)."""
+    client.force_login(tokyo_admin)
+    for url, params in (
+        (reverse("admin:core_user_changelist"), {"password__startswith": "pbkdf2"}),
+        (reverse("admin:core_user_changelist"), {"groups__permissions__codename": "add_user"}),
+        (
+            reverse("admin:eligibility_eligibilityrecord_changelist"),
+            {"person__records__branch__code": "27"},
+        ),
+        (reverse("admin:eligibility_person_changelist"), {"records__name__startswith": "大阪"}),
+    ):
+        response = client.get(url, params)
+        assert response.status_code == 400, (url, params)
