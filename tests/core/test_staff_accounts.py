@@ -7,10 +7,12 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from core import accounts
 from core.errors import NotAllowed
-from core.models import User
+from core.models import AuditEvent, User
 from core.roles import ADMINISTRATOR, BATCH_OPERATOR, REVIEWER
 from tests.factories.core import BranchStaffFactory, HeadquartersStaffFactory
 
@@ -181,6 +183,10 @@ def test_branch_admin_changes_their_staff_roles_and_active(client, tokyo_admin, 
     assert [g.name for g in tokyo_staff.groups.all()] == [BATCH_OPERATOR]
     assert not tokyo_staff.is_active
     assert tokyo_staff.last_name == "佐藤"
+    event = AuditEvent.objects.get(object_type="core.user", object_id=str(tokyo_staff.pk))
+    assert event.actor == tokyo_admin and event.branch_id == tokyo_staff.branch_id
+    assert event.changes["roles"] == [[REVIEWER], [BATCH_OPERATOR]]
+    assert event.changes["is_active"] == [True, False]
 
 
 def test_branch_admin_adds_a_reviewer_of_their_branch(client, tokyo_admin, tokyo):
@@ -370,3 +376,73 @@ def test_reviewer_and_operator_manage_no_account(reviewer, tokyo_operator, tokyo
                 editor=editor,
                 data=accounts.StaffAccount(username="x", branch=editor.branch),
             )
+
+
+# --- whatever is asked, nobody ends up above what the editor may grant ------------------
+
+_TARGETS = ["new", "tokyo_reviewer", "tokyo_admin2", "osaka_staff", "hq_staff", "self"]
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    editor_kind=st.sampled_from(["tokyo_admin", "hq_admin"]),
+    target_kind=st.sampled_from(_TARGETS),
+    roles=st.sets(st.sampled_from([REVIEWER, BATCH_OPERATOR, ADMINISTRATOR])),
+    branch=st.sampled_from(["tokyo", "osaka", None]),
+)
+def test_no_save_leaves_an_account_above_what_the_editor_may_grant(
+    tokyo_admin, hq_admin, tokyo, osaka, editor_kind, target_kind, roles, branch
+):
+    editor = tokyo_admin if editor_kind == "tokyo_admin" else hq_admin
+    n = User.objects.count()
+    targets = {
+        "new": None,
+        "tokyo_reviewer": lambda: _staff(f"t{n}", tokyo, REVIEWER),
+        "tokyo_admin2": lambda: _staff(f"a{n}", tokyo, ADMINISTRATOR),
+        "osaka_staff": lambda: _staff(f"o{n}", osaka, BATCH_OPERATOR),
+        "hq_staff": lambda: _staff(f"h{n}", None, REVIEWER),
+        "self": lambda: editor,
+    }
+    make = targets[target_kind]
+    target = make() if make else None
+    before = _state(target) if target else None
+    data = accounts.StaffAccount(
+        username=f"x{n}",
+        branch={"tokyo": tokyo, "osaka": osaka, None: None}[branch],
+        roles=sorted(roles),
+        password="Zr8-kappa-ocean-41",
+    )
+    try:
+        saved = accounts.staff_account_save(editor=editor, data=data, target=target)
+    except NotAllowed:
+        if target is not None:
+            target.refresh_from_db()
+            assert _state(target) == before  # nothing written
+        return
+    saved.refresh_from_db()
+    held = set(saved.groups.values_list("name", flat=True))
+    assert not saved.is_superuser and not saved.user_permissions.exists()
+    assert saved.pk != editor.pk
+    assert held <= set(accounts.grantable_roles(editor))
+    if not editor.is_headquarters:
+        assert saved.branch_id == editor.branch_id
+        assert ADMINISTRATOR not in held
+
+
+def _staff(username: str, branch, role: str) -> User:
+    user = (BranchStaffFactory if branch else HeadquartersStaffFactory)(
+        username=username, branch=branch
+    )
+    user.groups.add(group(role))
+    return user
+
+
+def _state(user: User) -> tuple:
+    return (
+        user.username,
+        user.branch_id,
+        user.is_superuser,
+        sorted(user.groups.values_list("name", flat=True)),
+    )
