@@ -154,3 +154,21 @@ def test_lookups_through_relations_are_refused(client, tokyo_admin, osaka_record
     ):
         response = client.get(url, params)
         assert response.status_code == 400, (url, params)
+
+
+def test_the_import_service_refuses_branch_staff(tokyo_admin, reviewer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.errors import NotAllowed
+    from eligibility.imports import service
+    from eligibility.models import ImportJob
+
+    for user in (tokyo_admin, reviewer):
+        with pytest.raises(NotAllowed):
+            service.submit_job(
+                kind="members",
+                mode="all_or_nothing",
+                upload=SimpleUploadedFile("m.csv", b"x"),
+                user=user,
+            )
+    assert not ImportJob.objects.exists()
