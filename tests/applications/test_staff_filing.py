@@ -93,3 +93,25 @@ def test_an_inactive_reviewer_may_not_file(reviewer, tokyo_member_record):
     reviewer.is_active = False
     with pytest.raises(FilingNotAllowed):
         may_file(user=reviewer, record=tokyo_member_record, form=get_form(FORM))
+
+
+def test_save_draft_and_submit_refuse_another_branchs_reviewer(osaka_reviewer, tokyo_member_record):
+    from applications.services.filing import application_save_draft, application_submit_outcome
+    from tests.applications.filing_support import OPEN_AT, new_key
+
+    with pytest.raises(FilingNotAllowed):
+        application_save_draft(
+            applicant=osaka_reviewer, record=tokyo_member_record, form_code=FORM, data={}
+        )
+    with pytest.raises(FilingNotAllowed):
+        application_submit_outcome(
+            applicant=osaka_reviewer,
+            record=tokyo_member_record,
+            form_code=FORM,
+            data={},
+            bank_account=None,
+            attachments=[],
+            idempotency_key=new_key(),
+            now=OPEN_AT,
+        )
+    assert not Application.objects.exists()
