@@ -16,6 +16,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "eligibility.view_employer",
         "applications.view_application",
         "applications.change_application",
+        # Paper intake: file an application for a member of the branch (filing.FILE_PERMISSION).
+        "applications.add_application",
         "returns.view_returnpackage",
     ],
     BATCH_OPERATOR: [

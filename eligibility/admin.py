@@ -14,7 +14,8 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
-from django.core.exceptions import ValidationError
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
@@ -23,11 +24,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin_paginator import EstimatedCountPaginator
+from core.errors import ServiceError
 from core.jp.checkdigits import validate_my_number
 from core.jp.era import format_wareki, parse_wareki
 from core.jp.errors import JapaneseValueError
 from core.jp.kana import normalize_digits, normalize_kana
-from core.models import Branch
+from core.models import Branch, User
 from core.personal_ids import keyed_hash, masked
 from core.scoping import BranchScopedAdminMixin, branch_scope
 from eligibility import selectors, services
@@ -166,6 +168,46 @@ class DependentsInline(ReadOnlyRecordInline):
 
 
 # --- shared admin behaviour -----------------------------------------------------------
+
+
+class ScopedRawIdWidget(ForeignKeyRawIdWidget):
+    """A raw-id input that names the chosen row only when it is in the editor's scope.
+
+    Django's widget looks the id up in the model's default manager, so an add form opened
+    with ``?employer=<id>`` would print another branch's employer name beside the input.
+    """
+
+    def __init__(self, rel: Any, admin_site: Any, *, queryset: QuerySet, using: Any = None):
+        super().__init__(rel, admin_site, using=using)
+        self.queryset = queryset
+
+    def label_and_url_for_value(self, value: Any) -> tuple[str, str]:
+        key = self.rel.get_related_field().name
+        try:
+            visible = self.queryset.filter(**{key: value}).exists()
+        except (ValueError, TypeError, ValidationError):
+            visible = False
+        if not visible:
+            return "", ""
+        return super().label_and_url_for_value(value)
+
+
+def scoped_references(request: HttpRequest) -> dict[str, QuerySet]:
+    """The rows a staff user may choose for each reference of a record (services' rule)."""
+    user = request.user
+    return {
+        "person": selectors.persons_in_scope(user=user),
+        "employer": branch_scope(Employer.objects.all(), user),
+        "insured_record": branch_scope(EligibilityRecord.objects.all(), user),
+    }
+
+
+def service_refusal(request: HttpRequest, exc: ServiceError) -> PermissionDenied:
+    """The form checked the same rules; a refusal here is the service's second wall."""
+    from django.contrib import messages
+
+    messages.error(request, exc.message)
+    return PermissionDenied(exc.message)
 
 
 def _nothing_saved(formset: Any) -> None:
@@ -324,7 +366,20 @@ class PersonAdmin(AuditedViewMixin, BranchScopedAdminMixin, FastListMixin, admin
         return fields
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
-        return ["my_number_display"] if can_view_my_number(request) else []
+        fields = ["my_number_display"] if can_view_my_number(request) else []
+        if not request.user.is_headquarters:
+            # Linking a member's account to a person is headquarters work (services).
+            fields.append("user")
+        return fields
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):  # type: ignore[no-untyped-def]
+        if db_field.name == "user":
+            members = User.objects.filter(kind=User.Kind.MEMBER)
+            kwargs["queryset"] = members
+            kwargs["widget"] = ScopedRawIdWidget(
+                db_field.remote_field, self.admin_site, queryset=members, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def _may_set_my_number(self, request: HttpRequest) -> bool:
         return can_view_my_number(request) and request.user.has_perm("eligibility.change_person")
@@ -347,13 +402,18 @@ class PersonAdmin(AuditedViewMixin, BranchScopedAdminMixin, FastListMixin, admin
             for name in form.changed_data
             if name in PersonForm.Meta.fields
         }
-        if change:
-            services.person_update(person=obj, actor=request.user, data=data, request=request)
-        else:
-            services.person_create(actor=request.user, data=data, request=request, instance=obj)
         raw = form.cleaned_data.get("new_my_number") if self._may_set_my_number(request) else ""
-        if raw:
-            services.person_set_my_number(person=obj, raw=raw, actor=request.user, request=request)
+        try:
+            if change:
+                services.person_update(person=obj, actor=request.user, data=data, request=request)
+            else:
+                services.person_create(actor=request.user, data=data, request=request, instance=obj)
+            if raw:
+                services.person_set_my_number(
+                    person=obj, raw=raw, actor=request.user, request=request
+                )
+        except ServiceError as exc:
+            raise service_refusal(request, exc) from exc
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """The records inline is read-only: nothing to save."""
@@ -377,6 +437,30 @@ class PersonAdmin(AuditedViewMixin, BranchScopedAdminMixin, FastListMixin, admin
 
 
 # --- eligibility records --------------------------------------------------------------
+
+
+class RecordScopeFormMixin(forms.ModelForm):
+    """Shows the services' scope refusal (another branch's branch, person, employer or
+    insured person's record) as field errors instead of refusing on save."""
+
+    actor: Any = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        adding = self.instance.pk is None
+        given = {
+            name: cleaned.get(name)
+            for name in services.RECORD_REFERENCES
+            if name in self.fields
+            and name not in self.errors
+            and (adding or name in self.changed_data)
+        }
+        for name, messages in services.record_reference_problems(
+            actor=self.actor, data=given
+        ).items():
+            for message in messages:
+                self.add_error(name, message)
+        return cleaned
 
 
 @admin.register(EligibilityRecord)
@@ -434,17 +518,35 @@ class EligibilityRecordAdmin(
             return []
         return [DependentsInline]
 
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):  # type: ignore[no-untyped-def]
+        # Choices and the raw-id labels limited to the editor's scope: another branch's id
+        # is refused as an invalid choice and its name never printed.
+        scoped = scoped_references(request).get(db_field.name)
+        if scoped is not None:
+            kwargs["queryset"] = scoped
+            kwargs["widget"] = ScopedRawIdWidget(
+                db_field.remote_field, self.admin_site, queryset=scoped, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):  # type: ignore[no-untyped-def]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (RecordScopeFormMixin, form), {"actor": request.user})
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if change:
-            data = {name: form.cleaned_data[name] for name in form.changed_data}
-            services.record_update(record=obj, actor=request.user, data=data, request=request)
-        else:
-            data = {
-                name: value
-                for name, value in form.cleaned_data.items()
-                if name in {f.name for f in EligibilityRecord._meta.concrete_fields}
-            }
-            services.record_create(actor=request.user, data=data, request=request, instance=obj)
+        try:
+            if change:
+                data = {name: form.cleaned_data[name] for name in form.changed_data}
+                services.record_update(record=obj, actor=request.user, data=data, request=request)
+            else:
+                data = {
+                    name: value
+                    for name, value in form.cleaned_data.items()
+                    if name in {f.name for f in EligibilityRecord._meta.concrete_fields}
+                }
+                services.record_create(actor=request.user, data=data, request=request, instance=obj)
+        except ServiceError as exc:
+            raise service_refusal(request, exc) from exc
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         """The dependents inline is read-only: nothing to save."""

@@ -133,6 +133,21 @@ def persons_for_staff(*, user: Any) -> QuerySet[Person]:
     return qs.filter(Exists(in_branch))
 
 
+def persons_in_scope(*, user: Any) -> QuerySet[Person]:
+    """Persons a staff user may write or refer a record to: those with a record in the user's
+    branch and those with no record at all yet (just registered); all for headquarters."""
+    qs = Person.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_staff:
+        return qs.none()
+    if user.is_headquarters:
+        return qs
+    if user.branch_id is None:
+        return qs.none()
+    in_branch = EligibilityRecord.objects.filter(person=OuterRef("pk"), branch_id=user.branch_id)
+    any_record = EligibilityRecord.objects.filter(person=OuterRef("pk"))
+    return qs.filter(Exists(in_branch) | ~Exists(any_record))
+
+
 def normalize_branch_number(value: str) -> str:
     """枝番 as stored: two digits, zero-padded ("1" or "１" → "01")."""
     digits = normalize_digits(value)

@@ -66,3 +66,19 @@ def operator(db):
     user = HeadquartersStaffFactory(username="operator")
     user.groups.add(Group.objects.get(name=BATCH_OPERATOR))
     return user
+
+
+@pytest.fixture
+def tokyo_admin(tokyo):
+    """東京支部 管理者 (core.change_user, eligibility add/change)."""
+    user = BranchStaffFactory(branch=tokyo, username="admin-tokyo")
+    user.groups.add(Group.objects.get(name=ADMINISTRATOR))
+    return user
+
+
+@pytest.fixture
+def tokyo_operator(tokyo):
+    """東京支部 発送担当."""
+    user = BranchStaffFactory(branch=tokyo, username="operator-tokyo")
+    user.groups.add(Group.objects.get(name=BATCH_OPERATOR))
+    return user

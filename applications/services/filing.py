@@ -5,7 +5,10 @@ The rules (seed 000 and the issue):
 * Who: insured persons (被保険者, 任意継続被保険者) file every form; dependents (被扶養者) only
   forms with ``dependents_may_file``; 社会保険労務士 every form but 保健事業
   (``attorneys_may_file``), on behalf of a member identified by 記号・番号・枝番 and 生年月日 of a
-  record eligible on the day; staff file any form for a record of their branch (paper intake).
+  record eligible on the day; staff who take in paper applications (the permission
+  ``applications.add_application``: the role 審査担当) file any form for a record of their
+  branch, headquarters for any branch; every other staff account (発送担当, 管理者 without the
+  role) is refused with :class:`FilingNotAllowed` (403).
 * When: members and attorneys submit on business days 08:00–21:00 JST
   (:mod:`core.jp.calendar`); staff at any time; drafts at any time.
 * What: the member fields (保険者名称, 記号・番号・枝番, 氏名, フリガナ, 性別 where the form shows
@@ -120,8 +123,23 @@ class SubmitOutcome:
 # --- who and when ----------------------------------------------------------------------------
 
 
+#: The permission a staff user needs to file for a member (core.roles.REVIEWER has it).
+FILE_PERMISSION = "applications.add_application"
+_STAFF_REFUSED = "電子申請を行う権限がありません。"
+
+
 def is_filing_staff(user: Any) -> bool:
-    return bool(getattr(user, "kind", None) == User.Kind.STAFF and getattr(user, "is_staff", False))
+    """Active staff allowed to file for a member (paper intake)."""
+    return bool(
+        getattr(user, "kind", None) == User.Kind.STAFF
+        and getattr(user, "is_staff", False)
+        and getattr(user, "is_active", False)
+        and user.has_perm(FILE_PERMISSION)
+    )
+
+
+def _is_applicant(user: Any) -> bool:
+    return bool(getattr(user, "is_member", False) or getattr(user, "is_attorney", False))
 
 
 def ensure_service_open(*, user: Any, now: datetime) -> None:
@@ -145,7 +163,10 @@ def may_file(*, user: Any, record: EligibilityRecord, form: FormDefinition) -> N
                 "加入者ご本人が申請してください。"
             )
     elif not is_filing_staff(user):
-        raise FilingNotAllowed("電子申請を行う権限がありません。")
+        raise FilingNotAllowed(_STAFF_REFUSED)
+    elif not (user.is_headquarters or record.branch_id == user.branch_id):
+        # Staff file only for their branch's members (headquarters: any branch).
+        raise FilingNotAllowed("他の支部の資格情報では申請できません。")
     if record.kind == Kind.DEPENDENT and not form.dependents_may_file:
         raise FilingNotAllowed(
             f"「{form.name}」は被扶養者（ご家族）の資格では申請できません。"
@@ -188,8 +209,12 @@ def filing_record(
 
     Members choose one of their own records by id. Attorneys (and staff) name it by
     記号・番号・枝番 and 生年月日, which must all match; for attorneys the record must also be
-    eligible today (JST). Raises :class:`FormDataError` (``record``, or the missing inputs).
+    eligible today (JST). Raises :class:`FormDataError` (``record``, or the missing inputs),
+    or :class:`FilingNotAllowed` for a user who may not file at all (before any look-up, so
+    that nobody else learns whether a record exists).
     """
+    if not _is_applicant(user) and not is_filing_staff(user):
+        raise FilingNotAllowed(_STAFF_REFUSED)
     if getattr(user, "is_member", False):
         if record_id is None:
             raise FormDataError({"record": ["申請に使う資格情報を選択してください。"]})

@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from core.audit import record_event
+from core.errors import NotAllowed
 from core.models import AuditEvent
 from eligibility.imports import pipeline, writes
 from eligibility.imports.audit import record_job
@@ -81,7 +82,18 @@ def make_importer(job: ImportJob) -> Importer:
 def submit_job(
     *, kind: str, mode: str, upload: UploadedFile | File, user: Any, job: ImportJob | None = None
 ) -> ImportJob:
-    """Store the uploaded file privately, create the job and queue it after the commit."""
+    """Store the uploaded file privately, create the job and queue it after the commit.
+
+    ``user``: headquarters staff (an import writes every branch), or None for the system
+    (management commands, tasks); anyone else is refused with NotAllowed.
+    """
+    if user is not None and not (
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+        and getattr(user, "is_staff", False)
+        and getattr(user, "is_headquarters", False)
+    ):
+        raise NotAllowed("CSV取込は本部の職員のみ行えます。")
     job = job or ImportJob()
     job.kind = kind
     job.mode = mode

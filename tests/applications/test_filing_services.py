@@ -49,7 +49,9 @@ Kind = EligibilityRecord.Kind
 
 
 def _user(kind: str, pk: int = 1) -> User:
-    return User(pk=pk, kind=kind, is_staff=kind == User.Kind.STAFF)
+    # Staff who may file: here a superuser, whose permissions need no database.
+    staff = kind == User.Kind.STAFF
+    return User(pk=pk, kind=kind, is_staff=staff, is_superuser=staff)
 
 
 def _record(kind: str, owner_pk: int = 1) -> EligibilityRecord:

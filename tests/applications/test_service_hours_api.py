@@ -6,11 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils.http import parse_http_date
 
 from applications.forms_catalogue import get_form
 from applications.models import Application
 from core.jp.calendar import JST
+from core.roles import REVIEWER
 from tests.applications.filing_support import (
     client_for,
     filing_payload,
@@ -83,6 +85,7 @@ def test_the_receipt_date_is_the_japanese_date():
 def test_staff_are_not_limited_by_service_hours():
     _, record = insured_member()
     staff = BranchStaffFactory(branch=record.branch)
+    staff.groups.add(Group.objects.get(name=REVIEWER))  # paper intake is the reviewers' work
     payload = filing_payload(get_form(FORM), identity=identity_of(record))
     response = submit(client_for(staff), payload, at=at(2026, 1, 1, 3, 0))
     assert response.status_code == 201, response.json()
@@ -92,6 +95,7 @@ def test_staff_are_not_limited_by_service_hours():
 def test_staff_only_file_for_records_of_their_branch(osaka):
     _, record = insured_member()
     staff = BranchStaffFactory(branch=osaka)
+    staff.groups.add(Group.objects.get(name=REVIEWER))
     payload = filing_payload(get_form(FORM), identity=identity_of(record))
     response = submit(client_for(staff), payload)
     assert response.status_code == 400 and "record" in response.json()["errors"]

@@ -28,18 +28,18 @@ from tests.factories.eligibility import (
 pytestmark = pytest.mark.django_db
 
 
-def test_record_update_writes_the_diff(reviewer):
+def test_record_update_writes_the_diff(tokyo_admin):
     record = InsuredRecordFactory(name="協会　太郎", lost_on=None)
     updated = record_update(
         record=record,
-        actor=reviewer,
+        actor=tokyo_admin,
         data={"name": "協会　次郎", "lost_on": date(2025, 4, 1)},
     )
     assert updated.name == "協会　次郎"
     record.refresh_from_db()
     assert record.lost_on == date(2025, 4, 1)
     event = AuditEvent.objects.get(action="update")
-    assert event.actor == reviewer
+    assert event.actor == tokyo_admin
     assert event.object_type == "eligibility.eligibilityrecord"
     assert event.object_id == str(record.pk)
     assert event.branch_id == record.branch_id
@@ -49,42 +49,42 @@ def test_record_update_writes_the_diff(reviewer):
     }
 
 
-def test_record_update_without_change_writes_nothing(reviewer):
+def test_record_update_without_change_writes_nothing(tokyo_admin):
     record = InsuredRecordFactory()
-    record_update(record=record, actor=reviewer, data={"name": record.name})
+    record_update(record=record, actor=tokyo_admin, data={"name": record.name})
     assert not AuditEvent.objects.exists()
 
 
-def test_record_update_uses_the_stored_values_as_before(reviewer):
+def test_record_update_uses_the_stored_values_as_before(tokyo_admin):
     """A stale instance in memory does not falsify the 'before' of the diff."""
     record = InsuredRecordFactory(name="協会　太郎")
     record.name = "なにか　違う"  # unsaved edit
-    record_update(record=record, actor=reviewer, data={"name": "協会　三郎"})
+    record_update(record=record, actor=tokyo_admin, data={"name": "協会　三郎"})
     assert AuditEvent.objects.get().changes == {"name": ["協会　太郎", "協会　三郎"]}
 
 
-def test_record_update_normalises_kana_and_digits(reviewer):
+def test_record_update_normalises_kana_and_digits(tokyo_admin):
     record = InsuredRecordFactory()
     updated = record_update(
-        record=record, actor=reviewer, data={"name_kana": "きょうかい ｼﾞﾛｳ", "number": "７"}
+        record=record, actor=tokyo_admin, data={"name_kana": "きょうかい ｼﾞﾛｳ", "number": "７"}
     )
     assert updated.name_kana == "キョウカイ　ジロウ"
     assert updated.number == "7"
 
 
-def test_record_update_validates(reviewer):
+def test_record_update_validates(tokyo_admin):
     record = InsuredRecordFactory(acquired_on=date(2020, 4, 1))
     with pytest.raises(ValidationError):
-        record_update(record=record, actor=reviewer, data={"lost_on": date(2019, 1, 1)})
+        record_update(record=record, actor=tokyo_admin, data={"lost_on": date(2019, 1, 1)})
     with pytest.raises(ValidationError) as exc:
-        record_update(record=record, actor=reviewer, data={"name_kana": "協会"})
+        record_update(record=record, actor=tokyo_admin, data={"name_kana": "協会"})
     assert "name_kana" in exc.value.message_dict
     assert not AuditEvent.objects.exists()
 
 
-def test_record_update_refuses_unknown_fields(reviewer):
+def test_record_update_refuses_unknown_fields(tokyo_admin):
     with pytest.raises(ValueError):
-        record_update(record=InsuredRecordFactory(), actor=reviewer, data={"nope": 1})
+        record_update(record=InsuredRecordFactory(), actor=tokyo_admin, data={"nope": 1})
 
 
 def test_record_create_writes_a_create_event(hq_admin):
