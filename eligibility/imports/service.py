@@ -166,6 +166,10 @@ def run_job(
     except Exception:
         logger.exception("import job %s failed", job.pk)
         _fail(job, "内部エラーのため取込を中止しました。")
+    except BaseException:  # Ctrl-C on the command, the process asked to exit: recorded
+        logger.warning("import job %s interrupted", job.pk)
+        _fail(job, "取込が中断されました。")
+        raise
     finally:
         _finish(job, report)
     return job
