@@ -8,6 +8,9 @@ report, and every log line are scanned for each full number of the files, in any
 from __future__ import annotations
 
 import logging
+import re
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 from unittest import mock
@@ -26,6 +29,7 @@ from eligibility.imports import admin as _imports_admin  # noqa: F401 (registers
 from eligibility.imports import service
 from eligibility.imports.members import MemberImporter
 from eligibility.models import ImportJob, Person
+from tests.eligibility.test_import_command import cli as cli_database  # noqa: F401 (a fixture)
 from tests.factories.eligibility import EmployerFactory, valid_my_number
 from tests.factories.imports import csv_text, member_row
 
@@ -252,3 +256,105 @@ def test_the_scan_finds_a_number_however_written(tmp_path):
         path.write_bytes(f"行,{text}\n".encode("cp932"))
         assert scan_media(tmp_path) == {str(path): find_numbers(text)}
     assert not find_numbers(f"********{NUMBERS[0][-4:]}")
+
+
+# --- a worker really killed (SIGKILL) mid-job, in a process of its own ---------------------
+WORKER = """
+import os, signal, sys
+import django
+django.setup()
+from datetime import timedelta
+from django.core.files.base import ContentFile
+from django.utils import timezone
+from eligibility import tasks
+from eligibility.imports import service
+from eligibility.imports.members import MemberImporter
+
+step, path = sys.argv[1], sys.argv[2]
+if step == "employer":
+    from tests.factories.eligibility import EmployerFactory
+    EmployerFactory(symbol=path)
+elif step == "submit":  # what the admin does (the message is not sent: no broker here)
+    service.enqueue = lambda job: None
+    with open(path, "rb") as source:
+        upload = ContentFile(source.read(), name=os.path.basename(path))
+    print(service.submit_job(kind="members", mode="good_rows", upload=upload, user=None).pk)
+elif step == "run":  # the worker, killed while writing its second batch
+    service.BATCH_SIZE_POSTGRESQL = service.BATCH_SIZE_OTHER = 1000
+    write, calls = MemberImporter.write, []
+    def killing_write(self, rows):
+        calls.append(1)
+        if len(calls) == 2:
+            os.kill(os.getpid(), signal.SIGKILL)
+        write(self, rows)
+    MemberImporter.write = killing_write
+    tasks.run_import(int(path))
+else:  # beat's sweep, a day later
+    print(service.sweep_jobs(now=timezone.now() + timedelta(days=1)))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_job_leaves_no_number_behind(request, tmp_path):
+    """The worker's process is killed (SIGKILL) while writing its second batch; beat's
+    sweep then fails the job. Processes on this lane's database (SQLite: a file)."""
+    cli = request.getfixturevalue("cli_database")
+    rows = [
+        member_row(SYMBOL, str(n), 個人番号=valid_my_number(20_000 + n)) for n in range(1, 1501)
+    ]
+    numbers = [r["個人番号"] for r in rows]
+    source = tmp_path / f"{numbers[0]}.csv"
+    source.write_bytes(csv_text(rows).encode())
+
+    def step(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-c", WORKER, *args], env=cli.env, cwd=settings.BASE_DIR,
+            capture_output=True, text=True, timeout=300,
+        )  # fmt: skip
+
+    assert step("employer", SYMBOL).returncode == 0
+    submitted = step("submit", str(source))
+    assert submitted.returncode == 0, submitted.stderr
+    job_id = submitted.stdout.strip().splitlines()[-1]
+    source.unlink()  # the operator's copy: only what the system keeps is scanned
+    media = Path(cli.env["PRIVATE_MEDIA_ROOT"])
+    assert len(list((media / "imports" / "source").rglob("*.csv"))) == 1
+
+    killed = step("run", job_id)
+    assert killed.returncode == -9, killed.stderr
+    [(status, processed)] = cli.query(
+        f"SELECT status, processed_rows FROM eligibility_importjob WHERE id = {job_id}"
+    )
+    assert (status, processed) == ("running", 1000)  # the first batch was committed
+
+    swept = step("sweep", "")
+    assert swept.returncode == 0, swept.stderr
+    [(status, message, file)] = cli.query(
+        f"SELECT status, message, file FROM eligibility_importjob WHERE id = {job_id}"
+    )
+    assert (status, file) == ("failed", "")
+    assert message.startswith("取込を実行していたワーカーが停止したため")
+
+    scan = {*numbers}
+    found = set()
+    for path in media.rglob("*"):
+        if path.is_file():
+            found |= scan & _digits_in(decoded(path.read_bytes()))
+    if cli.vendor == "postgresql":
+        tables = [
+            t for (t,) in cli.query("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        ]
+    else:
+        tables = [t for (t,) in cli.query("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    for table in tables:
+        found |= scan & _digits_in(repr(cli.query(f'SELECT * FROM "{table}"')))
+    for done in (submitted, killed, swept):
+        found |= scan & _digits_in(done.stdout + done.stderr)
+    assert found == set()
+    last4 = {r for (r,) in cli.query("SELECT my_number_last4 FROM eligibility_person")}
+    assert last4 == {n[-4:] for n in numbers[:1000]}  # the first batch's persons
+
+
+def _digits_in(text: str) -> set[str]:
+    """Every 12-digit run in ``text`` (the numbers here are written plainly)."""
+    return set(re.findall(r"(?<!\d)\d{12}(?!\d)", text.translate(_FULLWIDTH)))
