@@ -1,9 +1,9 @@
-"""No full My Number of an imported file anywhere: after imports through the admin and the
-command, in every outcome (success, refusal, a missing header row, an internal error, a
-killed worker and an interrupted command), every file under the private media root, every
-column of every table, the pages and downloads of the admin, the command's output and
-report, and every log line are scanned for each full number of the files, in any writing
-(full-width digits, separators), and none is found."""
+"""No full My Number of an imported file anywhere: after imports through the admin, the
+command and a real worker, in every outcome (success, refusal, a missing header row, an
+internal error, a killed worker, an interrupted command), every file under the private
+media root, every column of every table, the admin's pages and downloads, the command's
+output and report, and every log line are scanned for each full number of the files, in
+any writing (full-width digits, separators), and none is found."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from eligibility.models import ImportJob, Person
 from tests.eligibility.test_import_command import cli as cli_database  # noqa: F401 (a fixture)
 from tests.factories.eligibility import EmployerFactory, valid_my_number
 from tests.factories.imports import csv_text, member_row
+from tests.worker import wait_for
 
 SYMBOL = "13000001"
 #: Every full number the files carry (valid check digits), and one mistyped.
@@ -358,3 +359,46 @@ def test_a_worker_killed_mid_job_leaves_no_number_behind(request, tmp_path):
 def _digits_in(text: str) -> set[str]:
     """Every 12-digit run in ``text`` (the numbers here are written plainly)."""
     return set(re.findall(r"(?<!\d)\d{12}(?!\d)", text.translate(_FULLWIDTH)))
+
+
+# --- through a real Celery worker (PostgreSQL + Redis lane) ---------------------------------
+@pytest.mark.worker
+def test_no_full_my_number_after_imports_on_a_real_worker(celery_worker_process, settings, tokyo):
+    settings.MEDIA_ROOT = celery_worker_process.media_root
+    EmployerFactory(symbol=SYMBOL, branch=tokyo)
+    files = {
+        "succeeded": csv_text(good_rows(70)).encode(),
+        "rejected": csv_text(refused_rows()).encode("cp932"),
+        "no header": headerless(),
+    }
+    jobs = {}
+    for outcome, data in files.items():
+        upload = SimpleUploadedFile(f"{NUMBERS[0]}.csv", data, content_type="text/csv")
+        jobs[outcome] = service.submit_job(
+            kind="members", mode="all_or_nothing", upload=upload, user=None
+        )
+    sources = [Path(settings.MEDIA_ROOT) / job.file.name for job in jobs.values()]
+    finished = {
+        outcome: wait_for(
+            lambda job=job: ImportJob.objects.filter(pk=job.pk, finished_at__isnull=False).first(),
+            timeout=60,
+        )
+        for outcome, job in jobs.items()
+    }
+    assert {o: j.status for o, j in finished.items()} == {
+        "succeeded": "succeeded",
+        "rejected": "rejected",
+        "no header": "rejected",
+    }
+    assert not any(path.exists() for path in sources)
+    reports = [
+        Path(settings.MEDIA_ROOT) / j.error_report.name for j in finished.values() if j.error_report
+    ]
+    assert len(reports) == 2
+    assert {str(p): find_numbers(decoded(p.read_bytes())) for p in reports} == {
+        str(p): set() for p in reports
+    }
+    log = celery_worker_process.log_path.read_text()
+    assert f"{Path(jobs['rejected'].file.name).name}: parsing in a" in log  # the jobs' lines
+    assert find_numbers(log) == set()
+    assert scan_database() == {}
