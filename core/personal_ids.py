@@ -45,6 +45,8 @@ _DIGIT = "[0-9\uff10-\uff19]"
 #: A run of numbers: digits (ASCII or full-width), with spaces or hyphens between groups.
 _RUN = re.compile(f"{_DIGIT}(?:[{SEPARATOR_CHARS}]*{_DIGIT})*")
 _GROUP = re.compile(f"{_DIGIT}+")
+#: A run with at least 12 digits: the cheap test (in C) before the exact one.
+_LONG_RUN = re.compile(f"{_DIGIT}(?:[{SEPARATOR_CHARS}]*{_DIGIT}){{11}}")
 _ASCII_LETTER = re.compile("[A-Za-z]")
 MY_NUMBER_LENGTH = 12
 
@@ -67,7 +69,7 @@ def mask_my_numbers(text: str) -> str:
     something else ("13000001-1234", 記号 and 番号 together): masking too much in a message
     costs less than one number shown.
     """
-    if len(text) < MY_NUMBER_LENGTH:
+    if len(text) < MY_NUMBER_LENGTH or not _LONG_RUN.search(text):
         return text
     return _RUN.sub(_mask_run, text)
 

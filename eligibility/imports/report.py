@@ -9,6 +9,7 @@ in a message). Only errors pass here: the rows without error cost nothing.
 from __future__ import annotations
 
 import csv
+import functools
 import tempfile
 from pathlib import Path
 
@@ -26,6 +27,12 @@ def mask_my_number(value: str) -> str:
     """At most the last four digits of what was given, never more."""
     digits = "".join(c for c in value if c.isdigit())
     return f"********{digits[-4:]}" if len(digits) >= 8 else "****"
+
+
+@functools.lru_cache(maxsize=256)
+def _masked_message(message: str) -> str:
+    """Messages come from a few templates, repeated on many rows: masked once each."""
+    return mask_my_numbers(message)
 
 
 class ErrorReport:
@@ -57,7 +64,7 @@ class ErrorReport:
             value = mask_my_numbers(value)
             if len(value) > MAX_VALUE_LENGTH:
                 value = value[:MAX_VALUE_LENGTH] + "…"
-        column, message = mask_my_numbers(error.column), mask_my_numbers(error.message)
+        column, message = mask_my_numbers(error.column), _masked_message(error.message)
         line = "" if error.line is None else error.line
         self._writer.writerow((line, column, value, message))
         self.error_count += 1
