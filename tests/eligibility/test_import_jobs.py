@@ -271,3 +271,36 @@ def test_the_filter_masks_a_record_made_elsewhere():
     assert record.getMessage() == f"number ********{NUMBER[-4:]}"
     handlers = settings.LOGGING["handlers"]
     assert all("mask_my_numbers" in h.get("filters", []) for h in handlers.values())
+
+
+# --- what earlier versions left ------------------------------------------------------------
+def test_migration_masks_what_earlier_imports_left(employer):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "eligibility.migrations.0009_mask_my_numbers_in_import_history"
+    )
+    dashed = f"{NUMBER[:4]}-{NUMBER[4:8]}-{NUMBER[8:]}"
+    echo = f"見出し行に必須の列がありません: 記号（見出し行の列: 13130012、{NUMBER}、協会　太郎）"
+    old = ImportJobFactory(
+        status=ImportJob.Status.REJECTED, message=echo, original_name=f"{NUMBER}.csv"
+    )
+    old.file.save("old.csv", ContentFile(f"記号\n{NUMBER}\n".encode()), save=False)
+    report = f"行,列,値,エラー内容\n1,記号,,{echo}\n2,番号,{dashed},番号は数字1～8桁\n"
+    old.error_report.save("r.csv", ContentFile(report.encode("utf-8-sig")), save=False)
+    old.save()
+    running = submit([member_row(SYMBOL)])
+    ImportJob.objects.filter(pk=running.pk).update(status=ImportJob.Status.RUNNING)
+
+    migration.forwards(apps, None)
+    migration.forwards(apps, None)  # twice: nothing more to do
+
+    old.refresh_from_db()
+    assert NUMBER not in old.message and f"********{NUMBER[-4:]}" in old.message
+    assert old.original_name == f"********{NUMBER[-4:]}.csv"
+    assert old.file.name == "" and not list(Path(settings.MEDIA_ROOT).rglob("old*.csv"))
+    text = old.error_report.open("rb").read().decode("utf-8-sig")
+    assert NUMBER not in text and dashed not in text and "番号は数字1～8桁" in text
+    assert ImportJob.objects.get(pk=running.pk).file.name  # a running job keeps its file
