@@ -398,7 +398,13 @@ def test_no_full_my_number_after_imports_on_a_real_worker(celery_worker_process,
     assert {str(p): find_numbers(decoded(p.read_bytes())) for p in reports} == {
         str(p): set() for p in reports
     }
-    log = celery_worker_process.log_path.read_text()
+    # A task that fails with a number in its exception: the worker's own log line of it.
+    tasks.run_import.delay(f"job {dashed(NUMBERS[6])}")
+    log = wait_for(
+        lambda: (text := celery_worker_process.log_path.read_text()).count("ValueError") and text,
+        timeout=30,
+    )
+    assert f"********{NUMBERS[6][-4:]}" in log
     assert f"{Path(jobs['rejected'].file.name).name}: parsing in a" in log  # the jobs' lines
     assert find_numbers(log) == set()
     assert scan_database() == {}
