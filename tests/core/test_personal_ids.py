@@ -75,3 +75,19 @@ def test_groups_adding_up_to_twelve_digits_are_masked():
     """The documented cost of the rule: 記号-番号 written together looks like one number."""
     assert mask_my_numbers("13000001-1234") == "********1234"
     assert mask_my_numbers("1234 5678 9012 3456") == "********3456"
+
+
+number_groups = st.lists(st.integers(0, 10**9).map(str), max_size=4).map(" ".join)
+
+
+@given(written(), number_groups, number_groups, st.sampled_from([" ", "-", "　"]))
+def test_a_my_number_among_other_numbers_is_masked(value, before, after, separator):
+    """Other numbers written next to it, with the same separators, do not hide it."""
+    number, text = value
+    masked = mask_my_numbers(separator.join(p for p in (before, text, after) if p))
+    digits = "".join(
+        c
+        for c in masked.translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+        if c.isdigit() or c == "*"
+    )
+    assert number not in digits
