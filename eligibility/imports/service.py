@@ -425,8 +425,9 @@ def sweep_jobs(*, now: datetime | None = None) -> SweepResult:
     for job in stale.select_related("started_by"):
         _fail(
             job,
-            "取込を実行していたワーカーが停止したため（制限時間を超えたか、処理が中断され"
-            "ました）、取込を中止しました。",
+            "取込を実行していたワーカーが停止したため（制限時間の超過または処理の中断）、"
+            "取込を中止しました。アップロードされたファイルは削除しましたので、取り込むには"
+            "ファイルをもう一度アップロードしてください。",
         )
         claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
             status=job.status, message=mask_my_numbers(job.message), finished_at=now
