@@ -214,18 +214,49 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Bulk mailing never delays a member's interactive work (return documents).
 CELERY_TASK_ROUTES = {
     "notices.tasks.*": {"queue": "bulk"},
+    "eligibility.tasks.sweep_imports": {"queue": "default"},  # an exact name wins over *
     "eligibility.tasks.*": {"queue": "bulk"},
     "returns.tasks.*": {"queue": "interactive"},
     "applications.tasks.*": {"queue": "interactive"},
 }
 CELERY_QUEUES_ALL = "default,interactive,bulk"
+# Periodic work (celery beat): sweeps that take up what a killed worker or a lost message
+# left behind. On "default" (see the routes), so a long mailing on "bulk" never delays them.
+CELERY_BEAT_SCHEDULE = {
+    "eligibility-sweep-imports": {
+        "task": "eligibility.tasks.sweep_imports",
+        "schedule": env.int("IMPORT_SWEEP_INTERVAL", default=5 * 60),
+    },
+}
+
+# --- CSV imports ----------------------------------------------------------------------
+# Hard time limit of one import on the worker (seconds): 40 million rows take ~35 minutes
+# at the measured ~20,000 rows/s (bench/import_members.py). The soft limit comes a minute
+# earlier, so the job records its own failure and deletes its file.
+IMPORT_TIME_LIMIT = env.int("IMPORT_TIME_LIMIT", default=2 * 60 * 60)
+# A job still running this long after its hard time limit lost its worker: the sweep fails
+# it and deletes its uploaded file.
+IMPORT_SWEEP_MARGIN = env.int("IMPORT_SWEEP_MARGIN", default=10 * 60)
+# A job still queued after this long lost its message: the sweep queues it again.
+IMPORT_REQUEUE_AFTER = env.int("IMPORT_REQUEUE_AFTER", default=30 * 60)
 
 # --- Logging --------------------------------------------------------------------------
+# No log line carries a My Number: LOGGING_CONFIG masks every record when it is made, in
+# any process (web, worker, command), whatever handler it goes to; the filter does the
+# same on these handlers for records made elsewhere. See core.log_masking.
+LOGGING_CONFIG = "core.log_masking.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"mask_my_numbers": {"()": "core.log_masking.MaskMyNumbers"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["mask_my_numbers"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "weasyprint": {"level": "ERROR"},

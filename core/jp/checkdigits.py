@@ -20,7 +20,9 @@ ASSOCIATION_BRANCH_SERIAL = "001"
 #: Hyphen look-alikes people type between digit groups (ASCII, Unicode dashes, full-width,
 #: the katakana long-vowel mark an IME produces).
 _HYPHENS = "-\u2010\u2011\u2012\u2013\u2014\u2212\uff0d\u30fc\uff70"
-_SEPARATORS = re.compile(f"[{_HYPHENS} \u3000]")
+#: What may stand between the digit groups of a number: the hyphens and both spaces.
+SEPARATOR_CHARS = f"{_HYPHENS} \u3000"
+_SEPARATORS = re.compile(f"[{SEPARATOR_CHARS}]")
 
 #: My Number weights for the first 11 digits, left to right.
 MY_NUMBER_WEIGHTS = (6, 5, 4, 3, 2, 7, 6, 5, 4, 3, 2)

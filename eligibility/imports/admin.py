@@ -25,10 +25,13 @@ class ImportJobForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["file"].required = True
-        self.fields["file"].help_text = _(
-            "UTF-8 または Shift_JIS（CP932）の CSV。1行目は見出し行です。"
-        )
+        # Only the add page has the field: a job's page shows it read-only, without the file
+        # (deleted when the job ends).
+        if "file" in self.fields:
+            self.fields["file"].required = True
+            self.fields["file"].help_text = _(
+                "UTF-8 または Shift_JIS（CP932）の CSV。1行目は見出し行です。"
+            )
 
     def clean_file(self) -> Any:
         upload = self.cleaned_data["file"]

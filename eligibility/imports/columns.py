@@ -129,8 +129,20 @@ def map_header(header: list[str], columns: tuple[Column, ...]) -> HeaderMap:
             )
         positions[column.key] = index
     missing = [c.header for c in columns if c.required and c.key not in positions]
+    if missing and not positions:
+        # No column name at all: the first line is data (a file without a header row) or
+        # the wrong file; its cells are never echoed (they hold personal data).
+        raise ImportFileError(
+            "1行目が見出し行ではありません。1行目に列名（"
+            f"{'、'.join(c.header for c in columns if c.required)}など）を入れてください"
+            "（文字コードやファイルの種類が正しいか確認してください）",
+            line=1,
+            column=missing[0],
+        )
     if missing:
-        found = "、".join(h for h in (_clean_header(x) for x in header) if h) or "（なし）"
+        # Only the cells that are column names are named; any other cell is not echoed.
+        known = {name for column in columns for name in column.names}
+        found = "、".join(h for h in (_clean_header(x) for x in header) if h in known)
         raise ImportFileError(
             f"見出し行に必須の列がありません: {'、'.join(missing)}"
             f"（見出し行の列: {found}。文字コードやファイルの種類が正しいか確認してください）",

@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from tqdm import tqdm
 
+from core.personal_ids import mask_my_numbers
 from eligibility.imports import service
 from eligibility.models import ImportJob
 
@@ -42,7 +43,10 @@ class ImportCommand(BaseCommand):
             if user is None:
                 raise CommandError(f"ユーザーがありません: {options['user']}")
         job = ImportJob.objects.create(
-            kind=self.kind, mode=options["mode"], started_by=user, original_name=path.name
+            kind=self.kind,
+            mode=options["mode"],
+            started_by=user,
+            original_name=mask_my_numbers(path.name)[:255],
         )
         # No tqdm monitor thread: the bar is updated here, and the parser child process is
         # only forked from a single-threaded process (eligibility.imports.pipeline).

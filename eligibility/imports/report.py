@@ -1,11 +1,19 @@
-"""The error report: a CSV in UTF-8 with BOM (Excel opens it) with 行, 列, 値, エラー内容."""
+"""The error report: a CSV in UTF-8 with BOM (Excel opens it) with 行, 列, 値, エラー内容.
+
+No cell of it carries a My Number in full: the 個人番号 column keeps at most its last four
+digits, and every other value and message goes through
+:func:`core.personal_ids.mask_my_numbers` (a number typed in the wrong column, or echoed
+in a message). Only errors pass here: the rows without error cost nothing.
+"""
 
 from __future__ import annotations
 
 import csv
+import functools
 import tempfile
 from pathlib import Path
 
+from core.personal_ids import mask_my_numbers
 from eligibility.imports.errors import RowError
 
 HEADER = ("行", "列", "値", "エラー内容")
@@ -19,6 +27,12 @@ def mask_my_number(value: str) -> str:
     """At most the last four digits of what was given, never more."""
     digits = "".join(c for c in value if c.isdigit())
     return f"********{digits[-4:]}" if len(digits) >= 8 else "****"
+
+
+@functools.lru_cache(maxsize=256)
+def _masked_message(message: str) -> str:
+    """Messages come from a few templates, repeated on many rows: masked once each."""
+    return mask_my_numbers(message)
 
 
 class ErrorReport:
@@ -46,16 +60,19 @@ class ErrorReport:
         value = error.value
         if error.column in MASKED_COLUMNS and value:
             value = mask_my_number(value)
-        elif len(value) > MAX_VALUE_LENGTH:
-            value = value[:MAX_VALUE_LENGTH] + "…"
+        else:
+            value = mask_my_numbers(value)
+            if len(value) > MAX_VALUE_LENGTH:
+                value = value[:MAX_VALUE_LENGTH] + "…"
+        column, message = mask_my_numbers(error.column), _masked_message(error.message)
         line = "" if error.line is None else error.line
-        self._writer.writerow((line, error.column, value, error.message))
+        self._writer.writerow((line, column, value, message))
         self.error_count += 1
         self._rows.add(error.line)
         if len(self.first_messages) < 5:
             where = f"{error.line}行目 " if error.line else ""
-            column = f"「{error.column}」" if error.column else ""
-            self.first_messages.append(f"{where}{column}{error.message}")
+            label = f"「{column}」" if column else ""
+            self.first_messages.append(f"{where}{label}{message}")
 
     def extend(self, errors: list[RowError]) -> None:
         for error in errors:

@@ -8,6 +8,11 @@
   own transaction, the good rows are written and the bad ones go to the report.
 
 Both modes are idempotent: a re-import of the same file finds every row unchanged.
+
+The uploaded file (it holds every full My Number of the file) does not outlive its job: it
+is deleted when the job ends, whatever the outcome; :func:`sweep_jobs` (periodic, Celery
+beat) fails a job whose worker was killed and deletes what a crash left. Messages and
+reports pass through :func:`core.personal_ids.mask_my_numbers`.
 """
 
 from __future__ import annotations
@@ -20,9 +25,12 @@ import tempfile
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
@@ -31,6 +39,7 @@ from django.utils import timezone
 from core.audit import record_event
 from core.errors import NotAllowed
 from core.models import AuditEvent
+from core.personal_ids import mask_my_numbers
 from eligibility.imports import pipeline, writes
 from eligibility.imports.audit import record_job
 from eligibility.imports.batch import BatchOutcome, Counts, Importer
@@ -99,7 +108,7 @@ def submit_job(
     job.mode = mode
     job.status = ImportJob.Status.QUEUED
     job.started_by = user if getattr(user, "is_authenticated", False) else None
-    job.original_name = Path(upload.name or "").name[:255]
+    job.original_name = mask_my_numbers(Path(upload.name or "").name)[:255]
     job.file.save(f"{uuid.uuid4().hex}.csv", upload, save=False)
     job.save()
     record_event(
@@ -121,9 +130,17 @@ def enqueue(job: ImportJob) -> None:
 
 # --- running ---------------------------------------------------------------------------
 def run_job_by_id(job_id: int, *, on_progress: Progress | None = None) -> ImportJob | None:
-    """Run a queued job (the worker's entry point). A finished job is left as it is."""
+    """Run a queued job (the worker's entry point).
+
+    The job is claimed with a conditional update of its status: a redelivered message finds
+    it running or finished and does nothing (a job whose worker was killed is failed by
+    :func:`sweep_jobs`, not run again: the file that killed it would kill the next one).
+    """
+    claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
+        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+    )
     job = ImportJob.objects.select_related("started_by").filter(pk=job_id).first()
-    if job is None or job.is_finished:
+    if job is None or not claimed:
         return job
     return run_job(job, on_progress=on_progress)
 
@@ -161,6 +178,10 @@ def run_job(
     except Exception:
         logger.exception("import job %s failed", job.pk)
         _fail(job, "内部エラーのため取込を中止しました。")
+    except BaseException:  # Ctrl-C on the command, the process asked to exit: recorded
+        logger.warning("import job %s interrupted", job.pk)
+        _fail(job, "取込が中断されました。")
+        raise
     finally:
         _finish(job, report)
     return job
@@ -346,6 +367,8 @@ def _reject(job: ImportJob, message: str) -> None:
 
 
 def _finish(job: ImportJob, report: ErrorReport) -> None:
+    job.message = mask_my_numbers(job.message)
+    delete_source(job)
     report.close()
     job.error_count = report.error_count
     job.error_rows = report.error_rows
@@ -358,3 +381,119 @@ def _finish(job: ImportJob, report: ErrorReport) -> None:
     job.finished_at = timezone.now()
     job.save()
     record_job(job, actor=job.started_by)
+
+
+# --- the uploaded file, and the periodic sweep --------------------------------------------
+SOURCE_DIR = "imports/source"
+#: A file younger than this may belong to an upload whose job is not committed yet.
+UPLOAD_COMMIT_GRACE = timedelta(hours=1)
+
+
+def delete_source(job: ImportJob) -> None:
+    """Delete the job's uploaded file (not saved here: the caller saves the job). A file
+    that cannot be deleted now keeps its name, so that the sweep tries again."""
+    if not job.file:
+        return
+    try:
+        job.file.storage.delete(job.file.name)
+    except OSError:
+        logger.warning("import job %s: source file not deleted", job.pk, exc_info=True)
+        return
+    job.file = ""
+
+
+def stale_after() -> timedelta:
+    """How long after its start a running job is surely dead: its task's hard time limit,
+    then a margin for the worker to record the failure itself."""
+    return timedelta(seconds=settings.IMPORT_TIME_LIMIT + settings.IMPORT_SWEEP_MARGIN)
+
+
+@dataclass(frozen=True, slots=True)
+class SweepResult:
+    failed: int
+    requeued: int
+    deleted_files: int
+
+
+def sweep_jobs(*, now: datetime | None = None) -> SweepResult:
+    """What a killed worker or a lost message left behind (run periodically by beat).
+
+    - A job still running after :func:`stale_after` (its worker was killed: out of memory,
+      a deploy, the hard time limit) is failed with its reason and its file deleted.
+    - A queued job that no worker took within ``IMPORT_REQUEUE_AFTER`` is queued again (the
+      message was lost); the claim in :func:`run_job_by_id` makes a duplicate harmless.
+    - Uploaded files of finished jobs, and files under ``imports/source/`` that no unfinished
+      job refers to (an upload whose transaction rolled back, files of older versions),
+      are deleted.
+
+    Jobs of the management command have no stored file and no time limit: the sweep leaves
+    them alone.
+    """
+    now = now or timezone.now()
+    failed = 0
+    stale = ImportJob.objects.filter(
+        status=ImportJob.Status.RUNNING, started_at__lt=now - stale_after()
+    ).exclude(file="")
+    for job in stale.select_related("started_by"):
+        _fail(
+            job,
+            "取込を実行していたワーカーが停止したため（制限時間の超過または処理の中断）、"
+            "取込を中止しました。アップロードされたファイルは削除しましたので、取り込むには"
+            "ファイルをもう一度アップロードしてください。",
+        )
+        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
+            status=job.status, message=mask_my_numbers(job.message), finished_at=now
+        )
+        if claimed:
+            failed += 1
+            logger.warning("import job %s: worker lost, marked failed", job.pk)
+            job.finished_at = now
+            record_job(job, actor=job.started_by)
+    requeued = 0
+    for job in ImportJob.objects.filter(
+        status=ImportJob.Status.QUEUED,
+        created_at__lt=now - timedelta(seconds=settings.IMPORT_REQUEUE_AFTER),
+    ).only("pk"):
+        enqueue(job)
+        requeued += 1
+    return SweepResult(failed=failed, requeued=requeued, deleted_files=_delete_left_files(now))
+
+
+def _delete_left_files(now: datetime) -> int:
+    deleted = 0
+    for job in ImportJob.objects.filter(status__in=ImportJob.FINISHED).exclude(file=""):
+        name = job.file.name
+        delete_source(job)
+        if not job.file:
+            ImportJob.objects.filter(pk=job.pk, file=name).update(file="")
+            deleted += 1
+    storage = ImportJob._meta.get_field("file").storage
+    in_use = set(
+        ImportJob.objects.exclude(status__in=ImportJob.FINISHED)
+        .exclude(file="")
+        .values_list("file", flat=True)
+    )
+    cutoff = now - UPLOAD_COMMIT_GRACE
+    for name in _files_under(storage, SOURCE_DIR):
+        if name in in_use:
+            continue
+        try:
+            if storage.get_modified_time(name) >= cutoff:
+                continue  # an upload whose job is not committed yet
+            storage.delete(name)
+        except OSError:
+            logger.warning("import source file not deleted", exc_info=True)
+            continue
+        deleted += 1
+    return deleted
+
+
+def _files_under(storage: Any, directory: str) -> Iterator[str]:
+    try:
+        directories, files = storage.listdir(directory)
+    except (FileNotFoundError, NotImplementedError):
+        return
+    for name in files:
+        yield f"{directory}/{name}"
+    for sub in directories:
+        yield from _files_under(storage, f"{directory}/{sub}")

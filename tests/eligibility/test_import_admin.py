@@ -150,7 +150,8 @@ def test_worker_runs_an_uploaded_import(celery_worker_process, settings, hq_admi
     assert finished.encoding == "cp932"
     assert EligibilityRecord.objects.filter(symbol="13000001").count() == 3
     # The worker's pool process is daemonic; the file is still parsed on the other core.
-    stored_name = Path(finished.file.name).name
+    stored_name = Path(job.file.name).name
+    assert finished.file.name == ""  # the uploaded file did not outlive its job
     log = celery_worker_process.log_path.read_text()
     assert f"{stored_name}: parsing in a child process" in log, log[-2000:]
     assert AuditEvent.objects.filter(
