@@ -297,3 +297,18 @@ def test_any_json_body_gets_a_4xx_or_a_success_never_a_500(body) -> None:
     assert response.status_code < 500
     if response.status_code >= 400:
         assert set(response.json()) == {"detail", "errors"}
+
+
+def test_a_draft_saved_with_a_lone_surrogate_before_the_fix_can_still_be_read() -> None:
+    """Rows saved before the edge refused them (SQLite stores the escape) answer 200."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL never stored such text")
+    user, record = insured_member()
+    draft = ApplicationFactory(
+        draft=True, applicant=user, record=record, form_code=FORM, data={"target_name": "\ud800"}
+    )
+    response = client_for(user).get(reverse("api-application", args=[draft.pk]))
+    assert response.status_code == 200
+    assert json.loads(response.content)["data"] == {"target_name": "\ud800"}
