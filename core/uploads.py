@@ -20,7 +20,10 @@ Active content in a PDF (policy). Every object reachable from the trailer is vis
 entries, so a crafted file cannot make the check hang (``too_complex``). A value of ``/A``,
 ``/OpenAction`` (when a dictionary, not a destination array), ``/PA``, ``/Next`` (dictionary
 or array) and every value of an ``/AA`` (additional actions, on the catalog, pages,
-annotations or fields) is an action, as is any dictionary with ``/Type /Action``. Then:
+annotations or fields) is an action, as is any dictionary with ``/Type /Action``; an
+action names its type in ``/S`` (a dictionary there without one is not an action: a
+structure element's ``/A`` holds its attributes, an outline item's ``/Next`` is the next
+item). Then:
 
 * allowed actions (:data:`SAFE_PDF_ACTIONS`): ``/GoTo`` (inside the document), ``/URI`` (a
   web address; viewers ask before opening it, and statements and receipts often carry
@@ -71,9 +74,10 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 #: Most pages in an accepted PDF.
 MAX_PDF_PAGES = 20
-#: Most PDF objects, array elements and dictionary entries looked at for active content: a
-#: crafted file cannot make the check run for long (a 20-page scan has a few hundred).
-MAX_PDF_NODES = 200_000
+#: Most PDF objects, array elements and dictionary entries looked at for active content, so a
+#: crafted file cannot make the check run for long (about 1 s of walking at the limit). A
+#: 20-page scan uses about 600, a 20-page text PDF with an embedded CJK font about 10,000.
+MAX_PDF_NODES = 100_000
 #: Quality of re-encoded JPEGs.
 JPEG_QUALITY = 90
 #: Longest file name kept (characters, extension included).
@@ -303,20 +307,23 @@ def _container(value: object) -> bool:
     return isinstance(value, pikepdf.Object) and value._type_code in _CONTAINERS
 
 
-def _check_dictionary(obj: pikepdf.Object, as_action: bool) -> None:
+def _check_dictionary(entries: dict[str, object], as_action: bool) -> None:
     """Raise :class:`_ActiveContent` if this one dictionary (or stream dictionary) is active."""
-    for key, kind in _ACTIVE_KEYS.items():
-        if key in obj:
-            raise _ActiveContent(kind)
-    kind_name = _name(obj.get("/Type"))
-    subtype = _name(obj.get("/Subtype"))
-    if kind_name == "/EmbeddedFile" or (subtype in _MEDIA_SUBTYPES and "/Rect" in obj):
+    for key in _ACTIVE_KEYS.keys() & entries.keys():
+        raise _ActiveContent(_ACTIVE_KEYS[key])
+    kind_name = _name(entries.get("/Type"))
+    subtype = _name(entries.get("/Subtype"))
+    if kind_name == "/EmbeddedFile" or (subtype in _MEDIA_SUBTYPES and "/Rect" in entries):
         raise _ActiveContent(_MEDIA_SUBTYPES.get(subtype or "", "embedded_file"))
-    action = _name(obj.get("/S"))
+    action = _name(entries.get("/S"))
     if action in _ACTION_KINDS:
         raise _ActiveContent(_ACTION_KINDS[action])
-    if (as_action or kind_name == "/Action") and action not in SAFE_PDF_ACTIONS:
-        raise _ActiveContent(_ACTION_KINDS.get(action or "", "action"))
+    # An action names its type in /S (required); a dictionary without one in an action
+    # position is something else (a structure element's /A holds its attributes, an
+    # outline item's /Next the next item) and no viewer runs it.
+    is_action = as_action or kind_name == "/Action"
+    if is_action and action is not None and action not in SAFE_PDF_ACTIONS:
+        raise _ActiveContent("action")
 
 
 def _find_active_content(pdf: pikepdf.Pdf) -> str | None:
@@ -325,6 +332,7 @@ def _find_active_content(pdf: pikepdf.Pdf) -> str | None:
     stack: list[tuple[pikepdf.Object, bool]] = [(pdf.trailer, False)]
     seen: set[tuple[int, int, bool]] = set()
     budget = MAX_PDF_NODES
+    array, dictionary = pikepdf.ObjectType.array, pikepdf.ObjectType.dictionary
     try:
         while stack:
             obj, as_action = stack.pop()
@@ -336,22 +344,24 @@ def _find_active_content(pdf: pikepdf.Pdf) -> str | None:
             budget -= 1
             if budget < 0:
                 raise _TooComplex
-            if obj._type_code == pikepdf.ObjectType.array:
-                budget -= len(obj)
-                stack.extend((item, as_action) for item in obj if _container(item))
+            if obj._type_code == array:
+                items = list(obj)
+                budget -= len(items)
+                stack.extend((item, as_action) for item in items if _container(item))
                 continue
-            _check_dictionary(obj, as_action)
-            for name in obj.keys():  # noqa: SIM118 - a pikepdf dictionary
-                value = obj.get(name)
-                budget -= 1
+            # One call for all entries (a stream's are those of its dictionary).
+            entries = dict((obj.stream_dict if obj._type_code != dictionary else obj).items())
+            budget -= len(entries)
+            _check_dictionary(entries, as_action)
+            for name, value in entries.items():
                 if not _container(value):
                     continue
-                if name == "/AA" and value._type_code == pikepdf.ObjectType.dictionary:
+                kind = value._type_code
+                if name == "/AA" and kind == dictionary:
                     stack.append((value, False))
                     stack.extend((v, True) for v in value.values() if _container(v))
                 elif name in _ACTION_KEYS and (
-                    value._type_code == pikepdf.ObjectType.dictionary
-                    or (name == "/Next" and value._type_code == pikepdf.ObjectType.array)
+                    kind == dictionary or (name == "/Next" and kind == array)
                 ):
                     stack.append((value, True))
                 else:

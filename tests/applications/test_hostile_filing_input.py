@@ -312,3 +312,54 @@ def test_a_draft_saved_with_a_lone_surrogate_before_the_fix_can_still_be_read() 
     response = client_for(user).get(reverse("api-application", args=[draft.pk]))
     assert response.status_code == 200
     assert json.loads(response.content)["data"] == {"target_name": "\ud800"}
+
+
+# --- every write endpoint with bodies of every wrong shape
+
+HUGE_INT = 10**30
+WRONG_BODIES: list[object] = [
+    [],
+    "x",
+    5,
+    None,
+    {"data": []},
+    {"form_code": FORM, "data": "x"},
+    {"form_code": FORM, "bank_account": 5},
+    {"form_code": FORM, "record": HUGE_INT},
+    {"form_code": FORM, "record": -HUGE_INT},
+    {"form_code": FORM, "record": "abc"},
+    {"form_code": FORM, "record": 1.5},
+    {"form_code": FORM, "resubmission_of": HUGE_INT},
+    {"form_code": FORM, "birth_date": "9999-99-99", "symbol": "1", "number": "1"},
+    {"form_code": FORM, "symbol": "x" * 10_000},
+    {"form_code": FORM, "attachment_kinds": "x"},
+    {"form_code": FORM, "attachments": ["x"]},
+    {"form_code": FORM, "draft": "maybe"},
+    {"form_code": ["x"]},
+    {"form_code": {"a": 1}},
+    {"form_code": FORM, "data": {"x": HUGE_INT}},
+    {"form_code": FORM, "data": {"x": "y" * 100_000}},
+    {"username": ["a"], "password": {"b": 1}},
+]
+
+
+def test_every_write_endpoint_answers_wrong_bodies_with_4xx() -> None:
+    user, record = insured_member()
+    draft = ApplicationFactory(draft=True, applicant=user, record=record, form_code=FORM)
+    client = client_for(user)
+    endpoints = [
+        ("post", LIST),
+        ("post", LIST + "?draft=1"),
+        ("patch", reverse("api-application", args=[draft.pk])),
+        ("post", reverse("api-application-submit", args=[draft.pk])),
+        ("post", reverse("api-token")),
+    ]
+    for method, url in endpoints:
+        for body in WRONG_BODIES:
+            with clock_at(OPEN_AT):
+                response = getattr(client, method)(
+                    url, body, format="json", HTTP_IDEMPOTENCY_KEY=new_key()
+                )
+            assert response.status_code < 500, (method, url, body)
+            if response.status_code >= 400:
+                assert set(response.json()) == {"detail", "errors"}, (url, body)

@@ -343,6 +343,7 @@ def test_arbitrary_bytes_either_pass_or_raise_upload_error(prefix: bytes, tail: 
 
 # --- hostile PDFs: active content anywhere (built here with pikepdf) ----------------------------
 
+
 def js() -> pikepdf.Dictionary:
     return pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert('x');"))
 
@@ -524,17 +525,26 @@ def test_pdf_with_safe_links_passes(action: pikepdf.Dictionary) -> None:
     assert validate_upload(_pdf(lambda pdf: _link(pdf, action)), filename="a.pdf").pages == 1
 
 
-def test_tagged_pdf_from_weasyprint_passes() -> None:
-    """A tagged PDF (structure elements use /S too) with a link, as WeasyPrint writes it."""
+@pytest.mark.parametrize("pages", [1, MAX_PDF_PAGES])
+def test_tagged_pdf_from_weasyprint_passes(pages: int) -> None:
+    """A tagged PDF, as WeasyPrint writes it: structure elements use /S for their type and /A
+    for their attributes, outline items chain with /Next, links are /URI and /GoTo."""
     weasyprint = pytest.importorskip("weasyprint")
-    html = (
-        "<html lang='ja'><body><h1>領収書</h1><p>金額 1,000円</p>"
-        "<a href='https://www.kyoukaikenpo.or.jp/'>協会けんぽ</a></body></html>"
+    chapter = (
+        "<h1 id='c{i}'>第{i}章 記入例</h1><p>{text}</p>"
+        "<a href='https://www.kyoukaikenpo.or.jp/'>協会けんぽ</a> <a href='#c0'>目次へ</a>"
+        "<table><tr><th>項目</th><td>金額 1,000円</td></tr></table>"
     )
+    body = "<div style='page-break-after: always'></div>".join(
+        chapter.format(i=i, text="被保険者の氏名と記号・番号を記入してください。髙﨑 " * 30)
+        for i in range(pages)
+    )
+    html = f"<html lang='ja'><head><title>領収書</title></head><body>{body}</body></html>"
     data = weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
     with pikepdf.open(io.BytesIO(data)) as pdf:
         assert "/StructTreeRoot" in pdf.Root
-    assert validate_upload(data, filename="receipt.pdf").pages == 1
+        assert len(pdf.pages) == pages
+    assert validate_upload(data, filename="receipt.pdf").pages == pages
 
 
 def test_pdf_check_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
