@@ -345,9 +345,10 @@ def _find_active_content(pdf: pikepdf.Pdf) -> str | None:
             if budget < 0:
                 raise _TooComplex
             if obj._type_code == array:
-                items = list(obj)
-                budget -= len(items)
-                stack.extend((item, as_action) for item in items if _container(item))
+                budget -= len(obj)
+                if budget < 0:  # before converting a huge array's items
+                    raise _TooComplex
+                stack.extend((item, as_action) for item in obj if _container(item))
                 continue
             # One call for all entries (a stream's are those of its dictionary).
             entries = dict((obj.stream_dict if obj._type_code != dictionary else obj).items())
