@@ -189,3 +189,41 @@ def test_foreign_key_filter_with_an_out_of_range_id_matches_nothing() -> None:
     assert User.objects.filter(branch=int(HUGE)).count() == 0
     assert User.objects.filter(branch__exact=-(2**70)).count() == 0
     assert User.objects.exclude(branch=int(HUGE)).count() == User.objects.count()
+
+
+@pytest.mark.parametrize("url_name", changelists())
+def test_admin_object_pages_with_impossible_ids_are_not_a_server_error(
+    client, superuser, url_name
+) -> None:
+    client.force_login(superuser)
+    base = reverse(url_name)
+    for object_id in (HUGE, "-" + HUGE, "²", "１", "%E2%80%AE", "0"):
+        for action in ("change", "delete", "history", "status", "assign"):
+            response = client.get(f"{base}{object_id}/{action}/")
+            assert response.status_code < 500, (object_id, action)
+        response = client.post(f"{base}{object_id}/status/", {"to_status": "x"})
+        assert response.status_code < 500, object_id
+
+
+def test_member_and_api_detail_pages_with_impossible_ids_are_not_a_server_error(
+    client, superuser
+) -> None:
+    from tests.applications.filing_support import insured_member
+
+    member, _ = insured_member()
+    client.force_login(member)
+    for url in (f"/applications/mine/{HUGE}/", f"/applications/attachments/{HUGE}/"):
+        assert client.get(url).status_code in (302, 403, 404), url
+    api = APIClient()
+    api.force_authenticate(member)
+    for url in (
+        f"/api/v1/applications/{HUGE}/",
+        f"/api/v1/eligibility/records/{HUGE}/",
+        "/api/v1/applications/forms/%00/",
+        f"/api/v1/applications/forms/{'x' * 5000}/",
+    ):
+        response = api.get(url)
+        assert response.status_code in (400, 404), url
+        assert set(response.json()) == {"detail", "errors"}, url
+    client.force_login(superuser)
+    assert client.get(f"/admin/eligibility/importjob/{HUGE}/report/").status_code < 500
