@@ -363,3 +363,36 @@ def test_every_write_endpoint_answers_wrong_bodies_with_4xx() -> None:
             assert response.status_code < 500, (method, url, body)
             if response.status_code >= 400:
                 assert set(response.json()) == {"detail", "errors"}, (url, body)
+
+
+def test_too_many_files_is_a_400_in_the_common_body(settings) -> None:
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    user, record = insured_member()
+    payload = filing_payload(get_form(FORM), record=record)
+    payload["attachments"] = [SimpleUploadedFile(f"{i}.png", b"x") for i in range(4)]
+    payload["attachment_kinds"] = ["receipt"] * 4
+    body = assert_refused(submit(client_for(user), payload))
+    assert "多すぎます" in body["detail"]
+
+
+def test_urlencoded_bodies_are_bounded_and_checked(settings) -> None:
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    user, _ = insured_member()
+    client = client_for(user)
+    with clock_at(OPEN_AT):
+        big = client.generic(
+            "POST",
+            LIST,
+            "form_code=" + "x" * 2000,
+            content_type="application/x-www-form-urlencoded",
+            HTTP_IDEMPOTENCY_KEY=new_key(),
+        )
+        nul = client.generic(
+            "POST",
+            LIST,
+            "form_code=a%00b",
+            content_type="application/x-www-form-urlencoded",
+            HTTP_IDEMPOTENCY_KEY=new_key(),
+        )
+    assert_refused(big, status=413)
+    assert "使用できない文字" in assert_refused(nul)["detail"]
