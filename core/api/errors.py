@@ -53,7 +53,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, RequestDataTooBig):
-        # Django's own limit on a form's non-file part (DATA_UPLOAD_MAX_MEMORY_SIZE).
+        # DATA_UPLOAD_MAX_MEMORY_SIZE: DRF reads a JSON or urlencoded body through
+        # request.body (and Django's multipart parser counts the fields), outside our parsers.
         exc = PayloadTooLarge("送信内容（添付ファイル以外の項目）が大きすぎます。")
     elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
         exc = exceptions.ParseError("送信された項目またはファイルの数が多すぎます。")

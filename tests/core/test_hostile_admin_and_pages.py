@@ -165,7 +165,7 @@ def test_api_get_endpoints_answer_hostile_parameters_with_4xx_or_200(url, superu
             response = client.get(f"{url}?{urlencode(params)}")
             assert response.status_code < 500, (url, params)
             if response.status_code >= 400:
-                assert set(response.json()) == {"detail", "errors"}, (url, params)
+                assert {"detail", "errors"} <= set(response.json()), (url, params)
         for query in REFUSED_QUERY_STRINGS:
             response = client.get(f"{url}?{query}")
             assert response.status_code == 400, (url, query)
@@ -224,6 +224,6 @@ def test_member_and_api_detail_pages_with_impossible_ids_are_not_a_server_error(
     ):
         response = api.get(url)
         assert response.status_code in (400, 404), url
-        assert set(response.json()) == {"detail", "errors"}, url
+        assert {"detail", "errors"} <= set(response.json()), url
     client.force_login(superuser)
     assert client.get(f"/admin/eligibility/importjob/{HUGE}/report/").status_code < 500
