@@ -9,8 +9,11 @@ from urllib.parse import urlencode
 import pytest
 from django.contrib import admin
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
+from core.input_guard import unsafe_character
 from tests.factories.applications import ApplicationFactory
 from tests.factories.core import HeadquartersStaffFactory
 from tests.factories.eligibility import InsuredRecordFactory
@@ -227,3 +230,27 @@ def test_member_and_api_detail_pages_with_impossible_ids_are_not_a_server_error(
         assert {"detail", "errors"} <= set(response.json()), url
     client.force_login(superuser)
     assert client.get(f"/admin/eligibility/importjob/{HUGE}/report/").status_code < 500
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["kana", "symbol", "number", "branch_number", "branch", "cursor", "q"]),
+        st.text(alphabet=st.characters(codec="utf-8"), max_size=30),
+        max_size=4,
+    )
+)
+def test_staff_lookup_answers_any_query_with_4xx_or_200(superuser, params) -> None:
+    """Any text in any parameter (PostgreSQL refuses NUL in text): 400 exactly when a value
+    holds a refused character, otherwise whatever the lookup decides, never a 500."""
+    client = APIClient()
+    client.force_authenticate(superuser)
+    response = client.get(f"/api/v1/eligibility/lookup/?{urlencode(params)}")
+    assert response.status_code in (200, 400), (params, response.status_code)
+    if any(unsafe_character(value) for value in params.values()):
+        assert response.status_code == 400
+        assert "使用できない文字" in response.json()["detail"]
