@@ -26,6 +26,7 @@ from applications.models import Application, ApplicationStatus, StatusChange
 from applications.services import review
 from core.admin_paginator import EstimatedCountPaginator
 from core.audit import record_event
+from core.input_guard import parse_id
 from core.jp.errors import JapaneseValueError
 from core.jp.kana import normalize_digits, validate_katakana
 from core.models import AuditEvent, Branch, User
@@ -163,8 +164,10 @@ class AssignedReviewerFilter(admin.SimpleListFilter):
             return queryset.filter(assigned_reviewer=request.user)
         if value == "none":
             return queryset.filter(assigned_reviewer__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(assigned_reviewer_id=int(value))
+        if value:
+            # An id that cannot exist (too large, not digits) matches nothing.
+            pk = parse_id(value)
+            return queryset.filter(assigned_reviewer_id=pk) if pk else queryset.none()
         return queryset
 
 
@@ -179,7 +182,10 @@ class BranchFilter(admin.SimpleListFilter):
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         value = self.value()
-        return queryset.filter(branch_id=int(value)) if value and value.isdigit() else queryset
+        if not value:
+            return queryset
+        pk = parse_id(value)
+        return queryset.filter(branch_id=pk) if pk else queryset.none()
 
 
 # --- forms on the detail page --------------------------------------------------------------------

@@ -8,7 +8,10 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.db.models.signals import post_migrate
 
+        from core import lookups
         from core.reference_data import ensure_reference_data
+
+        lookups.register()
 
         # After the last app's post_migrate, when every app's permissions exist.
         post_migrate.connect(ensure_reference_data)

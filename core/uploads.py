@@ -1,16 +1,52 @@
 """Check and clean a file a member attaches to an application (添付書類).
 
 :func:`validate_upload` decides the type from the CONTENT (libmagic on the bytes, then a real
-parse with Pillow or pypdf), never from the file name. Accepted: JPEG, PNG, HEIC/HEIF, PDF.
+parse with Pillow or pikepdf), never from the file name. Accepted: JPEG, PNG, HEIC/HEIF, PDF.
 
 * Images are decoded fully and re-encoded without any metadata: EXIF (GPS position, camera,
   date), XMP, comments and ICC profiles are dropped; the EXIF orientation is applied to the
   pixels first so the page stays upright. JPEG and HEIC/HEIF become JPEG (staff browsers and
   PDF tools do not all read HEIC); PNG stays PNG (lossless, for screenshots). Colours are
   converted to sRGB when the image carries an ICC profile.
-* PDFs must open with pypdf, must not be encrypted (even with an empty password), must have
-  between 1 and :data:`MAX_PDF_PAGES` pages and must not carry JavaScript or embedded files.
-  The bytes are kept as they are.
+* PDFs must open with pikepdf (qpdf), must not be encrypted (not even with an empty password:
+  staff tools would ask for it, and encrypted strings cannot be checked the same way), must
+  have between 1 and :data:`MAX_PDF_PAGES` pages and must carry no active content. The bytes
+  are kept as they are (no flattening: the member's scan or statement stays searchable).
+
+Active content in a PDF (policy). Every object reachable from the trailer is visited once
+(catalog, page tree and pages, annotations, AcroForm fields and their kids, outlines, the
+``/Names`` trees, resources, stream dictionaries), iteratively with a visited set so a
+``/Next`` loop or any reference cycle ends, and at most :data:`MAX_PDF_NODES` objects and
+entries, so a crafted file cannot make the check hang (``too_complex``). A value of ``/A``,
+``/OpenAction`` (when a dictionary, not a destination array), ``/PA``, ``/Next`` (dictionary
+or array) and every value of an ``/AA`` (additional actions, on the catalog, pages,
+annotations or fields) is an action, as is any dictionary with ``/Type /Action``; an
+action names its type in ``/S`` (a dictionary there without one is not an action: a
+structure element's ``/A`` holds its attributes, an outline item's ``/Next`` is the next
+item). Then:
+
+* allowed actions (:data:`SAFE_PDF_ACTIONS`): ``/GoTo`` (inside the document), ``/URI`` (a
+  web address; viewers ask before opening it, and statements and receipts often carry
+  links), ``/Named`` (next page, print …), ``/Thread``, ``/Hide``, ``/SetOCGState``,
+  ``/Trans``, ``/ResetForm``;
+* refused: every other action type, in particular ``/JavaScript``, ``/Launch``,
+  ``/SubmitForm`` and ``/ImportData`` (send or read form data), ``/GoToR`` (opens another
+  file on the reviewer's machine), ``/GoToE`` (opens an embedded file), ``/Rendition``,
+  ``/Movie``, ``/Sound``, ``/RichMediaExecute`` and unknown ones. ``/JavaScript``,
+  ``/Launch``, ``/SubmitForm``, ``/ImportData``, ``/GoToR`` and ``/GoToE`` are refused even
+  outside an action position;
+* refused wherever they appear: a ``/JS`` entry (scripts of JavaScript and rendition
+  actions), a ``/JavaScript`` or ``/EmbeddedFiles`` name tree, ``/AlternatePresentations``
+  (scripted slide shows), an ``/EF`` entry (a file specification with an embedded file),
+  ``/Type /EmbeddedFile`` streams, ``/XFA`` forms (they carry their own scripts),
+  ``/RichMediaContent``, and annotations of subtype ``/FileAttachment``, ``/RichMedia``,
+  ``/Screen``, ``/Movie``, ``/Sound`` and ``/3D``.
+
+pikepdf rather than pypdf for this: qpdf (C++, fuzzed continuously in OSS-Fuzz) parses and
+repairs damaged files in native code and resolves object streams itself, while pypdf's pure
+Python parser has had several infinite-loop advisories on crafted files and is slower on
+large ones. The size message states the file's real size and the limit
+(:func:`check_upload_size`).
 
 Limits are the module constants below. Pillow's decompression-bomb guard is set to
 :data:`MAX_IMAGE_PIXELS` for the whole process (``Image.MAX_IMAGE_PIXELS``), and both its
@@ -28,11 +64,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
 
 import magic
+import pikepdf
 import pillow_heif
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-from pypdf.generic import DictionaryObject
 
 #: Largest accepted upload, in bytes (10 MB).
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -40,6 +74,10 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_IMAGE_PIXELS = 40_000_000
 #: Most pages in an accepted PDF.
 MAX_PDF_PAGES = 20
+#: Most PDF objects, array elements and dictionary entries looked at for active content, so a
+#: crafted file cannot make the check run for long (about 1 s of walking at the limit). A
+#: 20-page scan uses about 600, a 20-page text PDF with an embedded CJK font about 10,000.
+MAX_PDF_NODES = 100_000
 #: Quality of re-encoded JPEGs.
 JPEG_QUALITY = 90
 #: Longest file name kept (characters, extension included).
@@ -69,7 +107,7 @@ class UploadError(ValueError):
     """A refused upload. ``code`` is for programs, ``message`` (Japanese) for the member.
 
     Codes: ``empty``, ``too_large``, ``unsupported_type``, ``corrupt``, ``too_many_pixels``,
-    ``too_many_pages``, ``encrypted``, ``active_content``.
+    ``too_many_pages``, ``encrypted``, ``active_content``, ``too_complex``.
     """
 
     def __init__(self, code: str, message: str) -> None:
@@ -99,6 +137,21 @@ class CleanUpload:
 def _mb(n: int) -> str:
     value = n / _MB
     return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def check_upload_size(size: int) -> None:
+    """Raise ``too_large`` if ``size`` (bytes) is over :data:`MAX_UPLOAD_BYTES`.
+
+    The message states the real size, rounded UP to 0.1 MB (10 MB and 1 byte is "10.1MB", never
+    "10MB"), and the limit. Callers that read only the first ``MAX_UPLOAD_BYTES + 1`` bytes of
+    a file check its real size with this first."""
+    if size > MAX_UPLOAD_BYTES:
+        tenths = -(-size * 10 // _MB)  # ceiling
+        raise UploadError(
+            "too_large",
+            f"このファイルは{tenths // 10}.{tenths % 10}MBです。"
+            f"{_mb(MAX_UPLOAD_BYTES)}MBまでのファイルを添付してください。",
+        )
 
 
 def _corrupt() -> UploadError:
@@ -145,9 +198,7 @@ def _flatten(image: Image.Image) -> Image.Image:
     """RGB (or L) for JPEG: transparent areas become white."""
     if image.mode in ("RGB", "L"):
         return image
-    if image.mode in ("RGBA", "LA", "PA") or (
-        image.mode == "P" and "transparency" in image.info
-    ):
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")
         background.paste(rgba, mask=rgba.getchannel("A"))
@@ -189,57 +240,196 @@ def _clean_image(data: bytes, pillow_format: str) -> tuple[bytes, str, str, int,
     return out.getvalue(), content_type, extension, image.width, image.height
 
 
-def _has_active_content(reader: PdfReader) -> bool:
-    root = reader.trailer.get("/Root")
-    root = root.get_object() if root is not None else None
-    if not isinstance(root, DictionaryObject):
-        return False
-    names = root.get("/Names")
-    names = names.get_object() if names is not None else None
-    if isinstance(names, DictionaryObject) and ("/JavaScript" in names or
-                                                 "/EmbeddedFiles" in names):
-        return True
-    if "/AA" in root:
-        return True
-    action = root.get("/OpenAction")
-    action = action.get_object() if action is not None else None
-    return isinstance(action, DictionaryObject) and action.get("/S") in (
-        "/JavaScript",
-        "/Launch",
-    )
+#: Action types a PDF may carry: moving inside the document, opening a web address (the
+#: viewer asks first), named viewer commands, article threads, showing/hiding or layering
+#: parts of the page, page transitions, clearing a form. Everything else is refused.
+SAFE_PDF_ACTIONS = frozenset(
+    {"/GoTo", "/URI", "/Named", "/Thread", "/Hide", "/SetOCGState", "/Trans", "/ResetForm"}
+)
+#: Dictionary keys whose value is an action (or, for ``/Next``, an action or an array of them).
+_ACTION_KEYS = frozenset({"/A", "/OpenAction", "/Next", "/PA"})
+#: Annotation (and stream) subtypes that play media or carry a file.
+_MEDIA_SUBTYPES = {
+    "/FileAttachment": "embedded_file",
+    "/RichMedia": "media",
+    "/Screen": "media",
+    "/Movie": "media",
+    "/Sound": "media",
+    "/3D": "media",
+}
+#: Keys that only exist to carry scripts, files or XFA forms, wherever they appear.
+_ACTIVE_KEYS = {
+    "/JS": "javascript",
+    "/JavaScript": "javascript",
+    "/EmbeddedFiles": "embedded_file",
+    "/EF": "embedded_file",
+    "/XFA": "xfa",
+    "/AlternatePresentations": "javascript",
+    "/RichMediaContent": "media",
+}
+#: What a refused action type is, for the message.
+_ACTION_KINDS = {
+    "/JavaScript": "javascript",
+    "/Launch": "launch",
+    "/SubmitForm": "form_submit",
+    "/ImportData": "form_submit",
+    "/GoToR": "remote",
+    "/GoToE": "embedded_file",
+}
+_ACTIVE_LABELS = {
+    "javascript": "スクリプト（JavaScript）",
+    "launch": "他のプログラムを起動する動作",
+    "embedded_file": "埋め込みファイル",
+    "form_submit": "入力内容を送信・読み込みするフォームの動作",
+    "xfa": "XFAフォーム",
+    "media": "動画・音声などのマルチメディア",
+    "remote": "他のファイルを開くリンク",
+    "action": "自動で実行される動作",
+}
+
+
+class _ActiveContent(Exception):
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _name(value: object) -> str | None:
+    if isinstance(value, pikepdf.Object) and value._type_code == pikepdf.ObjectType.name_:
+        return str(value)
+    return None
+
+
+_CONTAINERS = (pikepdf.ObjectType.dictionary, pikepdf.ObjectType.stream, pikepdf.ObjectType.array)
+
+
+def _container(value: object) -> bool:
+    return isinstance(value, pikepdf.Object) and value._type_code in _CONTAINERS
+
+
+def _check_dictionary(entries: dict[str, object], as_action: bool) -> None:
+    """Raise :class:`_ActiveContent` if this one dictionary (or stream dictionary) is active."""
+    for key in _ACTIVE_KEYS.keys() & entries.keys():
+        raise _ActiveContent(_ACTIVE_KEYS[key])
+    kind_name = _name(entries.get("/Type"))
+    subtype = _name(entries.get("/Subtype"))
+    if kind_name == "/EmbeddedFile" or (subtype in _MEDIA_SUBTYPES and "/Rect" in entries):
+        raise _ActiveContent(_MEDIA_SUBTYPES.get(subtype or "", "embedded_file"))
+    action = _name(entries.get("/S"))
+    if action in _ACTION_KINDS:
+        raise _ActiveContent(_ACTION_KINDS[action])
+    # An action names its type in /S (required); a dictionary without one in an action
+    # position is something else (a structure element's /A holds its attributes, an
+    # outline item's /Next the next item) and no viewer runs it.
+    is_action = as_action or kind_name == "/Action"
+    if is_action and action is not None and action not in SAFE_PDF_ACTIONS:
+        raise _ActiveContent("action")
+
+
+def _find_active_content(pdf: pikepdf.Pdf) -> str | None:
+    """The kind of the first active content found in any object reachable from the trailer,
+    or None. Iterative, each (object, role) visited once, at most :data:`MAX_PDF_NODES`."""
+    stack: list[tuple[pikepdf.Object, bool]] = [(pdf.trailer, False)]
+    seen: set[tuple[int, int, bool]] = set()
+    budget = MAX_PDF_NODES
+    array, dictionary = pikepdf.ObjectType.array, pikepdf.ObjectType.dictionary
+    try:
+        while stack:
+            obj, as_action = stack.pop()
+            if obj.is_indirect:
+                key = (*obj.objgen, as_action)
+                if key in seen:
+                    continue
+                seen.add(key)
+            budget -= 1
+            if budget < 0:
+                raise _TooComplex
+            if obj._type_code == array:
+                budget -= len(obj)
+                if budget < 0:  # before converting a huge array's items
+                    raise _TooComplex
+                stack.extend((item, as_action) for item in obj if _container(item))
+                continue
+            # One call for all entries (a stream's are those of its dictionary).
+            entries = dict((obj.stream_dict if obj._type_code != dictionary else obj).items())
+            budget -= len(entries)
+            _check_dictionary(entries, as_action)
+            for name, value in entries.items():
+                if not _container(value):
+                    continue
+                kind = value._type_code
+                if name == "/AA" and kind == dictionary:
+                    stack.append((value, False))
+                    stack.extend((v, True) for v in value.values() if _container(v))
+                elif name in _ACTION_KEYS and (
+                    kind == dictionary or (name == "/Next" and kind == array)
+                ):
+                    stack.append((value, True))
+                else:
+                    stack.append((value, False))
+    except _ActiveContent as found:
+        return found.kind
+    return None
+
+
+class _TooComplex(Exception):
+    pass
 
 
 def _check_pdf(data: bytes) -> int:
     try:
-        reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted:
-            raise UploadError(
-                "encrypted",
-                "パスワードで保護（暗号化）されたPDFは添付できません。"
-                "保護を解除して保存し直したPDFを添付してください。",
-            )
-        pages = len(reader.pages)
-        active = _has_active_content(reader)
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            if pdf.is_encrypted:
+                raise _encrypted()
+            pages = len(pdf.pages)
+            if pages > MAX_PDF_PAGES:
+                raise UploadError(
+                    "too_many_pages",
+                    f"PDFのページ数が上限（{MAX_PDF_PAGES}ページ）を超えています（このファイルは"
+                    f"{pages}ページ）。{MAX_PDF_PAGES}ページ以下に分けて添付してください。",
+                )
+            active = _find_active_content(pdf)
     except UploadError:
         raise
-    except (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError,
-            RecursionError, AssertionError):
+    except pikepdf.PasswordError:
+        raise _encrypted() from None
+    except _TooComplex:
+        raise UploadError(
+            "too_complex",
+            "PDFの構造が複雑すぎるため確認できません。"
+            "印刷機能で「PDFとして保存」し直してから添付してください。",
+        ) from None
+    except (
+        pikepdf.PdfError,
+        pikepdf.PikepdfError,
+        OSError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        RecursionError,
+        RuntimeError,
+        NotImplementedError,
+    ):
         raise _corrupt() from None
     if pages < 1:
         raise _corrupt()
-    if pages > MAX_PDF_PAGES:
-        raise UploadError(
-            "too_many_pages",
-            f"PDFのページ数が上限（{MAX_PDF_PAGES}ページ）を超えています（このファイルは"
-            f"{pages}ページ）。{MAX_PDF_PAGES}ページ以下に分けて添付してください。",
-        )
-    if active:
+    if active is not None:
         raise UploadError(
             "active_content",
-            "スクリプトや埋め込みファイルを含むPDFは添付できません。"
-            "印刷機能などでPDFとして保存し直してから添付してください。",
+            f"このPDFには{_ACTIVE_LABELS[active]}が含まれているため添付できません。"
+            "印刷機能で「PDFとして保存」し直したPDF（画面や紙の内容だけのPDF）を"
+            "添付してください。",
         )
     return pages
+
+
+def _encrypted() -> UploadError:
+    return UploadError(
+        "encrypted",
+        "パスワードで保護（暗号化）されたPDFは添付できません。"
+        "保護を解除して保存し直したPDFを添付してください。",
+    )
 
 
 def validate_upload(data: bytes, *, filename: str) -> CleanUpload:
@@ -251,12 +441,7 @@ def validate_upload(data: bytes, *, filename: str) -> CleanUpload:
         raise UploadError(
             "empty", "ファイルが空です（0バイト）。添付するファイルを確認してください。"
         )
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UploadError(
-            "too_large",
-            f"ファイルのサイズが上限（{_mb(MAX_UPLOAD_BYTES)}MB）を超えています（このファイルは"
-            f"{_mb(len(data))}MB）。{_mb(MAX_UPLOAD_BYTES)}MB以下にして添付してください。",
-        )
+    check_upload_size(len(data))
     mime = magic.from_buffer(data[:65536], mime=True)
     accepted = _ACCEPTED.get(mime)
     if accepted is None:

@@ -7,7 +7,6 @@ service hours, form data, bank account, attachments) is in
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
@@ -22,6 +21,9 @@ from applications.forms_catalogue import (
     get_form,
 )
 from applications.models import Application, ApplicationAttachment, StatusChange
+from core.input_guard import loads_json
+from core.jp.errors import JapaneseValueError
+from core.uploads import UploadError, check_upload_size
 
 CATEGORY_LABELS = {"benefit": "給付", "eligibility": "適用", "health": "保健事業"}
 
@@ -137,14 +139,18 @@ class FormSerializer(serializers.Serializer):
 class JSONObjectField(serializers.Field):
     """A JSON object, or (in multipart requests) a string holding one."""
 
-    default_error_messages = {"invalid": "JSON形式のオブジェクト（{...}）で指定してください。"}
+    # DRF runs these messages through str.format: literal braces are doubled.
+    default_error_messages = {"invalid": "JSON形式のオブジェクト（{{...}}）で指定してください。"}
 
     def to_internal_value(self, value: Any) -> dict[str, Any]:
         if isinstance(value, str):
+            # JSON inside a multipart field: the same limits as a JSON body (core.input_guard).
             try:
-                value = json.loads(value)
-            except ValueError:
-                self.fail("invalid")
+                value = loads_json(value, where=self.field_name or "")
+            except JapaneseValueError as exc:
+                if exc.code == "invalid_json":
+                    self.fail("invalid")
+                raise serializers.ValidationError(exc.message, code=exc.code) from exc
         if not isinstance(value, dict):
             self.fail("invalid")
         return value
@@ -202,6 +208,19 @@ class _AttachmentsMixin(serializers.Serializer):
         required=False,
         help_text="attachments と同じ順に、各ファイルの添付書類コード（申請書の attachments.code）",
     )
+
+    def validate_attachments(self, files: list[Any]) -> list[Any]:
+        """Refuse a file over the size limit here, from its real size: the view reads only the
+        first bytes of each file, one more than the limit."""
+        messages = []
+        for upload in files:
+            try:
+                check_upload_size(upload.size or 0)
+            except UploadError as exc:
+                messages.append(f"「{upload.name}」: {exc.message}" if upload.name else exc.message)
+        if messages:
+            raise serializers.ValidationError(messages)
+        return files
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         attrs = super().validate(attrs)
@@ -324,8 +343,14 @@ class StatusChangeSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StatusChange
-        fields = ["from_status", "from_status_label", "to_status", "to_status_label", "comment",
-                  "at"]
+        fields = [
+            "from_status",
+            "from_status_label",
+            "to_status",
+            "to_status_label",
+            "comment",
+            "at",
+        ]
         read_only_fields = fields
 
 

