@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from applications import presentation
 from applications.forms_catalogue import all_forms
-from applications.models import Application, ApplicationStatus, StatusChange
+from applications.models import Application, ApplicationStatus
 from applications.services import review
 from core.admin_paginator import EstimatedCountPaginator
 from core.audit import record_event
@@ -134,7 +134,7 @@ def reviewers(branch_id: int | None = None, *, all_branches: bool = False) -> Qu
 
 def reviewer_label(user: User) -> str:
     """氏名 in Japanese order (山田 太郎), else the username."""
-    return f"{user.last_name} {user.first_name}".strip() or user.username
+    return presentation.person_label(user)
 
 
 class SubmittedDateFilter(admin.DateFieldListFilter):
@@ -185,7 +185,15 @@ class BranchFilter(admin.SimpleListFilter):
 # --- forms on the detail page --------------------------------------------------------------------
 
 
+#: The session key under which a refused status form is kept for the next page (see
+#: ApplicationAdmin.status_view): the reviewer's choice and comment survive the redirect.
+REFUSED_STATUS_FORM = "applications.refused_status_form"
+
+
 class StatusChangeForm(forms.Form):
+    """The next status and its comment. No status is preselected: the reviewer picks one, so a
+    page shown again (after an error) can never complete what was meant to be returned."""
+
     to_status = forms.ChoiceField(label=_l("変更後の状況"), choices=QUEUE_STATUSES)
     comment = forms.CharField(
         label=_l("状況コメント（申請者に表示されます）"),
@@ -198,7 +206,10 @@ class StatusChangeForm(forms.Form):
     def __init__(self, *args: Any, allowed: tuple[str, ...] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if allowed is not None:
-            self.fields["to_status"].choices = [(s, S(s).label) for s in allowed]
+            self.fields["to_status"].choices = [("", _("（選択してください）"))] + [
+                (s, S(s).label) for s in allowed
+            ]
+        self.fields["to_status"].error_messages["required"] = _("変更後の状況を選んでください。")
 
 
 class AssignForm(forms.Form):
@@ -218,46 +229,6 @@ class AssignForm(forms.Form):
 
 
 # --- admin ---------------------------------------------------------------------------------
-
-
-class StatusChangeInline(admin.TabularInline):
-    model = StatusChange
-    fields = ["at", "from_status", "to_status", "comment", "actor"]
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-    ordering = ["-at", "-id"]
-    verbose_name_plural = _l("状況履歴（新しい順）")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("actor")
-
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        formset = super().get_formset(request, obj, **kwargs)
-
-        class Limited(formset):  # type: ignore[misc, valid-type]
-            def get_queryset(self) -> QuerySet:
-                if not hasattr(self, "_limited"):
-                    self._limited = super().get_queryset()[:HISTORY_LIMIT]
-                return self._limited
-
-        return Limited
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Whoever may see the application sees its history.
-        return request.user.has_perm("applications.view_application") or request.user.has_perm(
-            "applications.change_application"
-        )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Application)
@@ -292,7 +263,9 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     actions = ["take_into_review", "assign_to_me"]
-    inlines = [StatusChangeInline]
+    # Status, comment and reviewer are shown once, in the review panel above; the history is
+    # a table of its own (review_sections.html). Related objects are shown as text, not as
+    # links a reviewer may not be allowed to open.
     fieldsets = [
         (
             None,
@@ -300,17 +273,15 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
                 "fields": [
                     "receipt_number",
                     "form_display",
-                    "status",
-                    "status_comment",
-                    "assigned_reviewer",
-                    "submitted_at",
-                    "branch",
+                    "submitted_display",
+                    "branch_display",
+                    "applicant_display",
                     "resubmission_of",
                 ]
             },
         )
     ]
-    readonly_fields = ["form_display"]
+    readonly_fields = ["form_display", "submitted_display", "branch_display", "applicant_display"]
 
     # --- queue ---------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -356,6 +327,18 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_l("申請書"))
     def form_display(self, obj: Application) -> str:
         return presentation.form_name(obj.form_code, obj.form_version)
+
+    @admin.display(description=_l("受付日時"))
+    def submitted_display(self, obj: Application) -> str:
+        return presentation.wareki_datetime(obj.submitted_at) if obj.submitted_at else "—"
+
+    @admin.display(description=_l("支部"))
+    def branch_display(self, obj: Application) -> str:
+        return str(obj.branch)
+
+    @admin.display(description=_l("申請者"))
+    def applicant_display(self, obj: Application) -> str:
+        return presentation.applicant_label(obj.applicant)
 
     @admin.display(description=_l("記号・番号"))
     def symbol_number(self, obj: Application) -> str:
@@ -411,6 +394,13 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
         allowed = review.allowed_next_statuses(obj.status)
         can_change = super().has_change_permission(request) and review.can_review(request.user, obj)
         record = obj.record
+        # What the reviewer chose and typed before a refusal, on this application only.
+        refused = request.session.pop(REFUSED_STATUS_FORM, None)
+        kept: dict[str, str] = {}
+        if isinstance(refused, dict) and refused.get("pk") == obj.pk:
+            kept["comment"] = str(refused.get("comment", ""))
+            if refused.get("to_status") in allowed:
+                kept["to_status"] = refused["to_status"]
         return {
             "form_definition": presentation.form_of(obj.form_code, obj.form_version),
             "form_name": presentation.form_name(obj.form_code, obj.form_version),
@@ -425,7 +415,7 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
             "bank_rows": presentation.bank_rows(obj.bank_account),
             "can_review": can_change,
             "status_form": StatusChangeForm(
-                allowed=allowed, initial={"expected_version": obj.version}
+                allowed=allowed, initial={"expected_version": obj.version, **kept}
             )
             if can_change and allowed
             else None,
@@ -435,13 +425,42 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
             )
             if can_change
             else None,
+            "history": self.history_rows(obj),
+            "applicant_label": presentation.applicant_label(obj.applicant),
+            "reviewer_label": reviewer_label(obj.assigned_reviewer)
+            if obj.assigned_reviewer
+            else _("（未割当）"),
             "status_url": reverse("admin:applications_application_status", args=[obj.pk]),
             "assign_url": reverse("admin:applications_application_assign", args=[obj.pk]),
         }
 
+    def history_rows(self, obj: Application) -> list[dict[str, str]]:
+        """The newest status changes: when, from, to, comment and who (a person, not a login:
+        「本人」 or 「社会保険労務士 ○○」 for the applicant, the name for staff)."""
+        changes = obj.status_changes.select_related("actor").order_by("-at", "-id")
+        rows = []
+        for change in changes[:HISTORY_LIMIT]:
+            actor = change.actor
+            if actor is None:
+                who = "—"
+            elif actor.pk == obj.applicant_id:
+                who = presentation.applicant_label(actor)
+            else:
+                who = reviewer_label(actor)
+            rows.append(
+                {
+                    "at": presentation.wareki_datetime(change.at),
+                    "from": change.get_from_status_display() or "—",
+                    "to": change.get_to_status_display(),
+                    "comment": change.comment,
+                    "who": who,
+                }
+            )
+        return rows
+
     def get_queryset_for_detail(self, request: HttpRequest) -> QuerySet:
         return self.get_queryset(request).select_related(
-            "record__employer", "branch", "assigned_reviewer"
+            "record__employer", "branch", "assigned_reviewer", "applicant"
         )
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
@@ -484,6 +503,14 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
             for error in errors:
                 messages.error(request, error)
 
+    def _keep_refused(self, request: HttpRequest, obj: Application) -> None:
+        """Keep the chosen status and typed comment for the page the reviewer returns to."""
+        request.session[REFUSED_STATUS_FORM] = {
+            "pk": obj.pk,
+            "to_status": request.POST.get("to_status", ""),
+            "comment": request.POST.get("comment", "")[: review.COMMENT_MAX_LENGTH * 2],
+        }
+
     def status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if request.method != "POST":
             return HttpResponse(status=405)
@@ -491,6 +518,7 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
         form = StatusChangeForm(request.POST)
         if not form.is_valid():
             self._form_errors(request, form)
+            self._keep_refused(request, obj)
             return self._back(obj)
         try:
             changed = review.application_change_status(
@@ -503,6 +531,7 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
             )
         except review.ReviewError as exc:
             messages.error(request, exc.message)
+            self._keep_refused(request, obj)
         else:
             messages.success(
                 request,

@@ -8,9 +8,10 @@ version the application was filed with, in the order of the form.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
@@ -45,6 +46,33 @@ def form_name(code: str, version: int | None = None) -> str:
             return get_form(code).name
         except UnknownFormError:
             return code
+
+
+def person_label(user: Any) -> str:
+    """氏名 in Japanese order (山田 太郎), else the username."""
+    return f"{user.last_name} {user.first_name}".strip() or user.username
+
+
+def applicant_label(user: Any) -> str:
+    """Who filed, as staff read it: 「本人」 for a member, 「社会保険労務士 山田 太郎」 for an
+    attorney; never a login name when a name is known."""
+    if user is None:
+        return EMPTY
+    if getattr(user, "is_attorney", False):
+        return f"{_('社会保険労務士')} {person_label(user)}"
+    if getattr(user, "is_member", False):
+        return _("本人")
+    return person_label(user)
+
+
+def wareki_datetime(moment: datetime) -> str:
+    """「令和8年3月10日 14:05」 in Japan time."""
+    local = timezone.localtime(moment)
+    try:
+        day = format_wareki(local.date())
+    except JapaneseValueError:
+        day = local.date().isoformat()
+    return f"{day} {local:%H:%M}"
 
 
 def wareki_and_iso(d: date) -> str:

@@ -72,7 +72,7 @@ def test_reviewer_takes_into_review_then_returns_and_the_member_sees_it(
     page.click("#status-form input[type=submit]")
     page.wait_for_selector(".messagelist .success")
     assert page.locator("#current-status").inner_text() == "返戻"
-    history = page.locator(".inline-group").inner_text()
+    history = page.locator("#history").inner_text()
     assert "返戻" in history and "審査中" in history
     page.screenshot(path=f"{SCREENSHOTS}/review_detail.png", full_page=True)
 
@@ -102,3 +102,27 @@ def test_reviewer_takes_into_review_then_returns_and_the_member_sees_it(
         assert "審査を開始しました。" in member_page.locator("#history").inner_text()
     finally:
         context.close()
+
+
+def test_a_refused_status_form_keeps_the_reviewers_choice(page, reviewer):
+    application = ApplicationFactory(reviewing=True, assigned_reviewer=reviewer)
+    admin_login(page, reviewer.username, PASSWORD)
+    page.goto(f"{page.base_url}/admin/applications/application/{application.pk}/change/")
+    select = page.locator("#status-form select[name=to_status]")
+    assert select.input_value() == ""  # nothing preselected
+
+    # 返戻 without a comment: the error shows and 返戻 is still chosen.
+    select.select_option("returned")
+    page.click("#status-form input[type=submit]")
+    page.wait_for_selector(".messagelist .error")
+    assert "状況コメント" in page.locator(".messagelist").inner_text()
+    assert page.locator("#status-form select[name=to_status]").input_value() == "returned"
+
+    # The reviewer types the reason and clicks once more: it is returned, not completed.
+    page.fill("#status-form textarea[name=comment]", RETURN_REASON)
+    page.click("#status-form input[type=submit]")
+    page.wait_for_selector(".messagelist .success")
+    assert page.locator("#current-status").inner_text() == "返戻"
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.RETURNED
+    assert application.status_comment == RETURN_REASON
