@@ -423,7 +423,7 @@ def test_detail_shows_status_comment_and_reviewer_once_and_people_not_logins(cli
     app = ApplicationFactory(applicant=attorney)
     ApplicationFactory._meta.model.objects.filter(pk=app.pk).update(status_comment="確認中です。")
     client.force_login(reviewer)
-    response = client.post(
+    client.post(
         status_url(app),
         {"to_status": S.REVIEWING, "comment": "審査を開始します。", "expected_version": 1},
     )
