@@ -17,14 +17,17 @@ from django.contrib.admin.utils import unquote
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from applications import presentation
 from applications.forms_catalogue import all_forms
 from applications.models import Application, ApplicationStatus
+from applications.selectors import StatusCount, queue_status_counts
 from applications.services import review
-from core.admin_paginator import EstimatedCountPaginator
+from core.admin_paginator import COUNT_LIMIT, EstimatedCountPaginator
 from core.audit import record_event
 from core.jp.errors import JapaneseValueError
 from core.jp.kana import normalize_digits, validate_katakana
@@ -106,15 +109,86 @@ class FormCodeFilter(admin.SimpleListFilter):
         return queryset.filter(form_code=self.value()) if self.value() else queryset
 
 
-class StatusFilter(admin.SimpleListFilter):
+#: The queue opens on the work to do: these statuses, oldest first.
+OPEN_STATUSES: tuple[str, ...] = (S.RECEIVED, S.REVIEWING)
+#: Filter value that shows every application (status or reviewer filter).
+ALL = "all"
+
+
+def count_label(count: StatusCount | None) -> str:
+    """「3」, 「約12,000」 (the planner's estimate) or 「1,000以上」."""
+    if count is None:
+        return ""
+    if count.exact:
+        return f"{count.count:,}"
+    if count.count > COUNT_LIMIT + 1:
+        return _("約%(n)s") % {"n": f"{count.count:,}"}
+    return _("%(n)s以上") % {"n": f"{COUNT_LIMIT:,}"}
+
+
+class DefaultingListFilter(admin.SimpleListFilter):
+    """A list filter with a value that applies when the URL has none (the queue's default
+    view), and an explicit ``all`` choice instead of Django's empty "すべて"."""
+
+    def default_value(self, request: HttpRequest) -> str:
+        return ALL
+
+    def value(self) -> str:
+        return super().value() or self._default
+
+    def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any):
+        self._default = self.default_value(request)
+        super().__init__(request, params, model, model_admin)
+
+    def choices(self, changelist: Any) -> Any:
+        current = self.value()
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == str(lookup),
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup}, remove=[]
+                ),
+                "display": title,
+            }
+
+
+class StatusFilter(DefaultingListFilter):
+    """未処理 (受付 and 審査中, the default), one status, or すべて; each with its count."""
+
     title = _l("状況")
     parameter_name = "status"
+    OPEN = "open"
+
+    def default_value(self, request: HttpRequest) -> str:
+        return self.OPEN
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return QUEUE_STATUSES
+        counts = queue_status_counts(queryset=model_admin.get_queryset(request))
+        self.counts = counts
+
+        def with_count(label: Any, count: StatusCount | None) -> str:
+            shown = count_label(count)
+            return f"{label}（{shown}）" if shown else str(label)
+
+        open_count = None
+        if all(s in counts for s in OPEN_STATUSES):
+            parts = [counts[s] for s in OPEN_STATUSES]
+            open_count = StatusCount(
+                self.OPEN, sum(c.count for c in parts), all(c.exact for c in parts)
+            )
+        return [
+            (self.OPEN, with_count(_("未処理（受付・審査中）"), open_count)),
+            *[(value, with_count(label, counts.get(value))) for value, label in QUEUE_STATUSES],
+            (ALL, _("すべての状況")),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(status=self.value()) if self.value() else queryset
+        value = self.value()
+        if value == self.OPEN:
+            return queryset.filter(status__in=OPEN_STATUSES)
+        if value in S.values:
+            return queryset.filter(status=value)
+        return queryset
 
 
 def reviewers(branch_id: int | None = None, *, all_branches: bool = False) -> QuerySet:
@@ -145,20 +219,39 @@ class SubmittedDateFilter(admin.DateFieldListFilter):
         self.links = tuple(link for link in self.links if self.lookup_kwarg_isnull not in link[1])
 
 
-class AssignedReviewerFilter(admin.SimpleListFilter):
+class AssignedReviewerFilter(DefaultingListFilter):
+    """A branch reviewer's queue opens on 自分と未割当; headquarters' on everyone's."""
+
     title = _l("審査担当者")
     parameter_name = "reviewer"
+    MINE_OR_NONE = "mine_or_none"
+
+    def default_value(self, request: HttpRequest) -> str:
+        user = request.user
+        if user.is_headquarters or not user.has_perm(review.REVIEW_PERMISSION):
+            return ALL
+        return self.MINE_OR_NONE
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        options = [("me", _("自分")), ("none", _("未割当"))]
+        options = [
+            (self.MINE_OR_NONE, _("自分と未割当")),
+            ("me", _("自分")),
+            ("none", _("未割当")),
+        ]
         user = request.user
         if user.is_headquarters:
             staff = reviewers(all_branches=True).select_related("branch")[:FILTER_REVIEWERS]
-            return options + [(str(u.pk), f"{u.branch} {reviewer_label(u)}") for u in staff]
-        return options + [(str(u.pk), reviewer_label(u)) for u in reviewers(user.branch_id)]
+            options += [(str(u.pk), f"{u.branch} {reviewer_label(u)}") for u in staff]
+        else:
+            options += [(str(u.pk), reviewer_label(u)) for u in reviewers(user.branch_id)]
+        return [*options, (ALL, _("すべての担当者"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         value = self.value()
+        if value == self.MINE_OR_NONE:
+            return queryset.filter(
+                Q(assigned_reviewer=request.user) | Q(assigned_reviewer__isnull=True)
+            )
         if value == "me":
             return queryset.filter(assigned_reviewer=request.user)
         if value == "none":
@@ -234,18 +327,19 @@ class AssignForm(forms.Form):
 @admin.register(Application)
 class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/applications/application/change_form.html"
+    change_list_template = "admin/applications/application/change_list.html"
     list_display = [
         "receipt_number",
-        "form_display",
+        "form_short",
         "name",
         "symbol_number",
         "status",
         "reviewer_display",
-        "submitted_at",
+        "submitted_short",
     ]
     list_display_links = ["receipt_number"]
     # Only columns an index can sort on 1M rows (a click on 氏名 would sort a whole branch).
-    sortable_by = ["receipt_number", "submitted_at"]
+    sortable_by = ["receipt_number", "submitted_short"]
     list_select_related = ["assigned_reviewer"]
     list_filter = [
         StatusFilter,
@@ -316,7 +410,45 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
         kind, _q = parse_search(request.GET.get("q", ""))
         if kind == "kana":
             return ["name_kana", "-submitted_at"]
+        # The work to do is taken oldest first; finished applications are looked up newest
+        # first.
+        status = request.GET.get(StatusFilter.parameter_name) or StatusFilter.OPEN
+        if status in (StatusFilter.OPEN, *OPEN_STATUSES):
+            return ["submitted_at"]
         return list(super().get_ordering(request))
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # The queue takes the page's width: no side menu (the header and breadcrumbs lead
+        # everywhere it does), so at 1280 px the list fits even with the filter panel open.
+        extra_context = {
+            "title": _("電子申請の審査"),
+            "is_nav_sidebar_enabled": False,
+            **(extra_context or {}),
+        }
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            cl = context["cl"]
+            status_spec = next(
+                (spec for spec in cl.filter_specs if isinstance(spec, StatusFilter)), None
+            )
+            reviewer_spec = next(
+                (spec for spec in cl.filter_specs if isinstance(spec, AssignedReviewerFilter)),
+                None,
+            )
+            context["queue_tabs"] = list(status_spec.choices(cl)) if status_spec else []
+            context["all_applications_qs"] = cl.get_query_string(
+                {StatusFilter.parameter_name: ALL, AssignedReviewerFilter.parameter_name: ALL},
+                remove=[],
+            )
+            context["showing_all"] = bool(
+                status_spec
+                and status_spec.value() == ALL
+                and (reviewer_spec is None or reviewer_spec.value() == ALL)
+            )
+        return response
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -327,6 +459,22 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_l("申請書"))
     def form_display(self, obj: Application) -> str:
         return presentation.form_name(obj.form_code, obj.form_version)
+
+    @admin.display(description=_l("申請書"))
+    def form_short(self, obj: Application) -> str:
+        """The short name; the full one on hover."""
+        return format_html(
+            '<span title="{}">{}</span>',
+            presentation.form_name(obj.form_code, obj.form_version),
+            presentation.short_form_name(obj.form_code, obj.form_version),
+        )
+
+    @admin.display(description=_l("受付日時"), ordering="submitted_at")
+    def submitted_short(self, obj: Application) -> str:
+        """「2026-03-10 14:05」 in Japan time, on one line."""
+        if obj.submitted_at is None:
+            return "—"
+        return f"{timezone.localtime(obj.submitted_at):%Y-%m-%d %H:%M}"
 
     @admin.display(description=_l("受付日時"))
     def submitted_display(self, obj: Application) -> str:
