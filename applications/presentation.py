@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from applications.bank import ACCOUNT_TYPES
 from applications.forms_catalogue import FieldSpec, FormDefinition, UnknownFormError, get_form
-from core.jp.era import format_wareki, format_wareki_year_month
+from core.jp.era import format_wareki, format_wareki_and_iso, format_wareki_year_month
 from core.jp.errors import JapaneseValueError
 
 EMPTY = "—"
@@ -119,10 +119,7 @@ def short_form_name(code: str, version: int | None = None) -> str:
 
 def wareki_and_iso(d: date) -> str:
     """「令和7年4月1日（2025-04-01）」."""
-    try:
-        return f"{format_wareki(d)}（{d.isoformat()}）"
-    except JapaneseValueError:
-        return d.isoformat()
+    return format_wareki_and_iso(d)
 
 
 def format_value(spec: FieldSpec, value: Any) -> str:
