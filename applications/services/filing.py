@@ -255,6 +255,13 @@ def filing_record(
 # --- drafts ----------------------------------------------------------------------------------
 
 
+#: Why a draft with files is refused (shown to the applicant).
+DRAFT_ATTACHMENTS_REFUSED = (
+    "下書きには添付ファイルを保存できません。添付ファイルを外して下書きを保存し、"
+    "申請（送信）するときに添付してください。"
+)
+
+
 def application_save_draft(
     *,
     applicant: Any,
@@ -265,12 +272,18 @@ def application_save_draft(
     draft: Application | None = None,
     resubmission_of: Application | None = None,
     request: HttpRequest | None = None,
+    attachments: Sequence[Any] = (),
 ) -> Application:
     """Create or update a draft (下書き): at any hour, data stored as entered (only its shape is
-    checked: known fields, plain values); the full check happens on submission."""
+    checked: known fields, plain values); the full check happens on submission.
+
+    A draft holds no files: ``attachments`` sent with it are refused (FormDataError on
+    ``attachments``), never silently dropped; they are sent when the draft is submitted."""
     form = _form(form_code)
     may_file(user=applicant, record=record, form=form)
     errors: dict[str, list[str]] = {}
+    if attachments:
+        _add(errors, "attachments", DRAFT_ATTACHMENTS_REFUSED)
     known = set(form.field_names)
     for key, value in data.items():
         if key not in known:
