@@ -369,13 +369,12 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
                     "form_display",
                     "submitted_display",
                     "branch_display",
-                    "applicant_display",
                     "resubmission_of",
                 ]
             },
         )
     ]
-    readonly_fields = ["form_display", "submitted_display", "branch_display", "applicant_display"]
+    readonly_fields = ["form_display", "submitted_display", "branch_display"]
 
     # --- queue ---------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -483,10 +482,6 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_l("支部"))
     def branch_display(self, obj: Application) -> str:
         return str(obj.branch)
-
-    @admin.display(description=_l("申請者"))
-    def applicant_display(self, obj: Application) -> str:
-        return presentation.applicant_label(obj.applicant)
 
     @admin.display(description=_l("記号・番号"))
     def symbol_number(self, obj: Application) -> str:
