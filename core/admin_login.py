@@ -21,7 +21,9 @@ def lock_message(locked_until: Any) -> str:
     """「…HH:MM（Japan time）までロックされています…」 for a lock ending at ``locked_until``."""
     local = timezone.localtime(locked_until)
     today = timezone.localdate()
-    when = f"{local:%H:%M}" if local.date() == today else f"{local:%m月%d日 %H:%M}"
+    when = f"{local:%H:%M}"
+    if local.date() != today:
+        when = f"{local.month}月{local.day}日 {when}"
     return _(
         "ログインの失敗が続いたため、このアカウントは %(when)s までロックされています。"
         "その後にもう一度ログインしてください。急ぐ場合は管理者に解除を依頼してください。"

@@ -71,7 +71,8 @@ def test_admin_login_says_the_account_is_locked_and_until_when(client, settings,
     until = timezone.localtime(staff.locked_until)
     # The right password while locked: the lock message with the time, not "wrong password".
     body = login(client, "staff-lock", PASSWORD)
-    assert f"このアカウントは {until:%H:%M} までロックされています" in body
+    # 「このアカウントは 14:35 までロックされています」 (with the date when it ends tomorrow)
+    assert "このアカウントは " in body and f"{until:%H:%M} までロックされています" in body
     assert "正しい" not in body
     assert "_auth_user_id" not in client.session
     # A wrong password while locked reads the same (no password oracle).
@@ -97,3 +98,17 @@ def test_an_expired_lock_lets_the_right_password_in(client, tokyo):
     staff.save()
     login(client, "staff-was-locked", PASSWORD)
     assert client.session.get("_auth_user_id") == str(staff.pk)
+
+
+def test_lock_message_names_the_day_when_the_lock_ends_another_day():
+    from datetime import datetime
+
+    from core.admin_login import lock_message
+    from core.jp.calendar import JST
+
+    today = timezone.localdate()
+    same_day = datetime.combine(today, datetime.min.time(), tzinfo=JST).replace(hour=14, minute=5)
+    assert "このアカウントは 14:05 までロックされています" in lock_message(same_day)
+    tomorrow = same_day + timedelta(days=1)
+    expected = f"このアカウントは {tomorrow.month}月{tomorrow.day}日 14:05 までロックされています"
+    assert expected in lock_message(tomorrow)
