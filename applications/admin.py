@@ -137,7 +137,10 @@ class DefaultingListFilter(admin.SimpleListFilter):
         return super().value() or self._default
 
     def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any):
-        self._default = self.default_value(request)
+        # A search looks everywhere unless the reviewer chose a filter: a receipt number of
+        # a finished application must be found from the default view too.
+        searching = bool(request.GET.get("q", "").strip())
+        self._default = ALL if searching else self.default_value(request)
         super().__init__(request, params, model, model_admin)
 
     def choices(self, changelist: Any) -> Any:
@@ -350,6 +353,7 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["=receipt_number", "=symbol", "^name_kana"]  # see get_search_results
     search_help_text = _l(
         "受付番号、記号・番号（例: 12345678-12）、記号、フリガナ（前方一致）で検索できます。"
+        "検索は、状況・担当者を選んでいなければすべての申請が対象です。"
     )
     ordering = ["-submitted_at"]
     paginator = EstimatedCountPaginator
@@ -410,8 +414,9 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
         if kind == "kana":
             return ["name_kana", "-submitted_at"]
         # The work to do is taken oldest first; finished applications are looked up newest
-        # first.
-        status = request.GET.get(StatusFilter.parameter_name) or StatusFilter.OPEN
+        # first, and so are search results.
+        default = ALL if request.GET.get("q", "").strip() else StatusFilter.OPEN
+        status = request.GET.get(StatusFilter.parameter_name) or default
         if status in (StatusFilter.OPEN, *OPEN_STATUSES):
             return ["submitted_at"]
         return list(super().get_ordering(request))

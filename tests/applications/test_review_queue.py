@@ -113,3 +113,16 @@ def test_queue_shows_short_form_names_with_the_full_name_on_hover(client, review
 def test_every_form_has_a_short_name(form):
     short = presentation.short_form_name(form.code, form.version)
     assert short != form.name and len(short) <= 8
+
+
+def test_a_search_from_the_default_view_finds_finished_applications(client, reviewer, tokyo):
+    colleague = BranchStaffFactory(branch=tokyo)
+    colleague.groups.add(Group.objects.get(name=REVIEWER))
+    done = ApplicationFactory(completed=True, assigned_reviewer=colleague)
+    client.force_login(reviewer)
+    response = client.get(CHANGELIST, {"q": done.receipt_number})
+    assert [a.pk for a in response.context["cl"].result_list] == [done.pk]
+    body = response.content.decode()
+    assert "1件" in body and "検索を解除" in body and "全件表示" not in body
+    # A filter the reviewer chose still applies to the search.
+    assert shown(client, {"q": done.receipt_number, "status": "open"}) == []
