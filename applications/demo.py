@@ -122,6 +122,8 @@ _BANKS = ("0001", "0005", "0009", "0010", "0017", "9900")
 #: Applications filed longer ago than this are all finished (or drafts): the open work of
 #: a demo branch is recent, as in a working office.
 OPEN_WITHIN_DAYS = 21
+#: Share of the applications filed within OPEN_WITHIN_DAYS (the rest over DAYS).
+RECENT_SHARE = 0.2
 #: Reviewers work on business days between these hours (JST).
 REVIEW_DAY_START = time(9)
 REVIEW_DAY_END = time(18)
@@ -433,9 +435,13 @@ class _Generator:
             for n in range(1, DAYS + 1)
             if is_business_day(self.today - timedelta(days=n))
         ]
+        recent = [d for d in days if (self.today - d).days < OPEN_WITHIN_DAYS]
         out = []
         for _ in range(count):
-            day = self.rng.choice(days)
+            # A working office: a good share of the applications is recent, so a branch's
+            # queue has work in it, the rest spread over two years.
+            pool = recent if recent and self.rng.random() < RECENT_SHARE else days
+            day = self.rng.choice(pool)
             seconds = self.rng.randrange(13 * 3600)
             local = datetime.combine(day, time(8), tzinfo=JST) + timedelta(seconds=seconds)
             out.append(local)

@@ -106,3 +106,14 @@ def test_return_reasons_name_only_what_the_form_carries():
     shobyo = demo.return_reasons(get_form("shobyo_teate"))
     assert any("事業主の証明欄" in r for r in shobyo)
     assert all("事業主" not in r for r in demo.return_reasons(get_form("kogaku_ryoyohi")))
+
+
+def test_a_demo_branch_has_open_work(reviewer):
+    InsuredRecordFactory.create_batch(5)
+    demo.generate(count=500, seed=5)
+    filed = Application.objects.exclude(status=ApplicationStatus.DRAFT).count()
+    still_open = Application.objects.filter(
+        status__in=[ApplicationStatus.RECEIVED, ApplicationStatus.REVIEWING]
+    ).count()
+    # About a fifth is recent and most recent ones are open: a queue, not 3 in 113.
+    assert still_open >= filed * 0.08
