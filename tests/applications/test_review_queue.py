@@ -94,7 +94,8 @@ def test_counts_are_bounded_beyond_the_limit(reviewer, monkeypatch):
     monkeypatch.setattr(selectors, "COUNT_LIMIT", 2)
     ApplicationFactory.create_batch(4)
     counts = queue_status_counts(queryset=ApplicationFactory._meta.model.objects.all())
-    assert counts[S.RECEIVED] == StatusCount(S.RECEIVED, 3, False)  # counted 3 = limit + 1
+    # Counted 3 = limit + 1: not exact; on PostgreSQL the planner's estimate if higher.
+    assert counts[S.RECEIVED].exact is False and counts[S.RECEIVED].count >= 3
     assert counts[S.REVIEWING] == StatusCount(S.REVIEWING, 0, True)
     assert count_label(StatusCount(S.RECEIVED, 1001, False)) == "1,000以上"
     assert count_label(StatusCount(S.RECEIVED, 12345, False)) == "約12,345"
