@@ -17,14 +17,17 @@ from django.contrib.admin.utils import unquote
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 
 from applications import presentation
 from applications.forms_catalogue import all_forms
-from applications.models import Application, ApplicationStatus, StatusChange
+from applications.models import Application, ApplicationStatus
+from applications.selectors import StatusCount, queue_status_counts
 from applications.services import review
-from core.admin_paginator import EstimatedCountPaginator
+from core.admin_paginator import COUNT_LIMIT, EstimatedCountPaginator
 from core.audit import record_event
 from core.input_guard import parse_id
 from core.jp.errors import JapaneseValueError
@@ -107,15 +110,89 @@ class FormCodeFilter(admin.SimpleListFilter):
         return queryset.filter(form_code=self.value()) if self.value() else queryset
 
 
-class StatusFilter(admin.SimpleListFilter):
+#: The queue opens on the work to do: these statuses, oldest first.
+OPEN_STATUSES: tuple[str, ...] = (S.RECEIVED, S.REVIEWING)
+#: Filter value that shows every application (status or reviewer filter).
+ALL = "all"
+
+
+def count_label(count: StatusCount | None) -> str:
+    """「3」, 「約12,000」 (the planner's estimate) or 「1,000以上」."""
+    if count is None:
+        return ""
+    if count.exact:
+        return f"{count.count:,}"
+    if count.count > COUNT_LIMIT + 1:
+        return _("約%(n)s") % {"n": f"{count.count:,}"}
+    return _("%(n)s以上") % {"n": f"{COUNT_LIMIT:,}"}
+
+
+class DefaultingListFilter(admin.SimpleListFilter):
+    """A list filter with a value that applies when the URL has none (the queue's default
+    view), and an explicit ``all`` choice instead of Django's empty "すべて"."""
+
+    def default_value(self, request: HttpRequest) -> str:
+        return ALL
+
+    def value(self) -> str:
+        return super().value() or self._default
+
+    def __init__(self, request: HttpRequest, params: Any, model: Any, model_admin: Any):
+        # A search looks everywhere unless the reviewer chose a filter: a receipt number of
+        # a finished application must be found from the default view too.
+        searching = bool(request.GET.get("q", "").strip())
+        self._default = ALL if searching else self.default_value(request)
+        super().__init__(request, params, model, model_admin)
+
+    def choices(self, changelist: Any) -> Any:
+        current = self.value()
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == str(lookup),
+                "query_string": changelist.get_query_string(
+                    {self.parameter_name: lookup}, remove=[]
+                ),
+                "display": title,
+            }
+
+
+class StatusFilter(DefaultingListFilter):
+    """未処理 (受付 and 審査中, the default), one status, or すべて; each with its count."""
+
     title = _l("状況")
     parameter_name = "status"
+    OPEN = "open"
+
+    def default_value(self, request: HttpRequest) -> str:
+        return self.OPEN
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
-        return QUEUE_STATUSES
+        counts = queue_status_counts(queryset=model_admin.get_queryset(request))
+        self.counts = counts
+
+        def with_count(label: Any, count: StatusCount | None) -> str:
+            shown = count_label(count)
+            return f"{label}（{shown}）" if shown else str(label)
+
+        open_count = None
+        if all(s in counts for s in OPEN_STATUSES):
+            parts = [counts[s] for s in OPEN_STATUSES]
+            open_count = StatusCount(
+                self.OPEN, sum(c.count for c in parts), all(c.exact for c in parts)
+            )
+        return [
+            (self.OPEN, with_count(_("未処理（受付・審査中）"), open_count)),
+            *[(value, with_count(label, counts.get(value))) for value, label in QUEUE_STATUSES],
+            (ALL, _("すべての状況")),
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
-        return queryset.filter(status=self.value()) if self.value() else queryset
+        value = self.value()
+        if value == self.OPEN:
+            return queryset.filter(status__in=OPEN_STATUSES)
+        if value in S.values:
+            return queryset.filter(status=value)
+        return queryset
 
 
 def reviewers(branch_id: int | None = None, *, all_branches: bool = False) -> QuerySet:
@@ -135,7 +212,7 @@ def reviewers(branch_id: int | None = None, *, all_branches: bool = False) -> Qu
 
 def reviewer_label(user: User) -> str:
     """氏名 in Japanese order (山田 太郎), else the username."""
-    return user.get_full_name() or user.username
+    return presentation.person_label(user)
 
 
 class SubmittedDateFilter(admin.DateFieldListFilter):
@@ -146,20 +223,39 @@ class SubmittedDateFilter(admin.DateFieldListFilter):
         self.links = tuple(link for link in self.links if self.lookup_kwarg_isnull not in link[1])
 
 
-class AssignedReviewerFilter(admin.SimpleListFilter):
+class AssignedReviewerFilter(DefaultingListFilter):
+    """A branch reviewer's queue opens on 自分と未割当; headquarters' on everyone's."""
+
     title = _l("審査担当者")
     parameter_name = "reviewer"
+    MINE_OR_NONE = "mine_or_none"
+
+    def default_value(self, request: HttpRequest) -> str:
+        user = request.user
+        if user.is_headquarters or not user.has_perm(review.REVIEW_PERMISSION):
+            return ALL
+        return self.MINE_OR_NONE
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
-        options = [("me", _("自分")), ("none", _("未割当"))]
+        options = [
+            (self.MINE_OR_NONE, _("自分と未割当")),
+            ("me", _("自分")),
+            ("none", _("未割当")),
+        ]
         user = request.user
         if user.is_headquarters:
             staff = reviewers(all_branches=True).select_related("branch")[:FILTER_REVIEWERS]
-            return options + [(str(u.pk), f"{u.branch} {reviewer_label(u)}") for u in staff]
-        return options + [(str(u.pk), reviewer_label(u)) for u in reviewers(user.branch_id)]
+            options += [(str(u.pk), f"{u.branch} {reviewer_label(u)}") for u in staff]
+        else:
+            options += [(str(u.pk), reviewer_label(u)) for u in reviewers(user.branch_id)]
+        return [*options, (ALL, _("すべての担当者"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         value = self.value()
+        if value == self.MINE_OR_NONE:
+            return queryset.filter(
+                Q(assigned_reviewer=request.user) | Q(assigned_reviewer__isnull=True)
+            )
         if value == "me":
             return queryset.filter(assigned_reviewer=request.user)
         if value == "none":
@@ -191,7 +287,15 @@ class BranchFilter(admin.SimpleListFilter):
 # --- forms on the detail page --------------------------------------------------------------------
 
 
+#: The session key under which a refused status form is kept for the next page (see
+#: ApplicationAdmin.status_view): the reviewer's choice and comment survive the redirect.
+REFUSED_STATUS_FORM = "applications.refused_status_form"
+
+
 class StatusChangeForm(forms.Form):
+    """The next status and its comment. No status is preselected: the reviewer picks one, so a
+    page shown again (after an error) can never complete what was meant to be returned."""
+
     to_status = forms.ChoiceField(label=_l("変更後の状況"), choices=QUEUE_STATUSES)
     comment = forms.CharField(
         label=_l("状況コメント（申請者に表示されます）"),
@@ -204,7 +308,10 @@ class StatusChangeForm(forms.Form):
     def __init__(self, *args: Any, allowed: tuple[str, ...] | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         if allowed is not None:
-            self.fields["to_status"].choices = [(s, S(s).label) for s in allowed]
+            self.fields["to_status"].choices = [("", _("（選択してください）"))] + [
+                (s, S(s).label) for s in allowed
+            ]
+        self.fields["to_status"].error_messages["required"] = _("変更後の状況を選んでください。")
 
 
 class AssignForm(forms.Form):
@@ -226,61 +333,22 @@ class AssignForm(forms.Form):
 # --- admin ---------------------------------------------------------------------------------
 
 
-class StatusChangeInline(admin.TabularInline):
-    model = StatusChange
-    fields = ["at", "from_status", "to_status", "comment", "actor"]
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-    ordering = ["-at", "-id"]
-    verbose_name_plural = _l("状況履歴（新しい順）")
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("actor")
-
-    def get_formset(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
-        formset = super().get_formset(request, obj, **kwargs)
-
-        class Limited(formset):  # type: ignore[misc, valid-type]
-            def get_queryset(self) -> QuerySet:
-                if not hasattr(self, "_limited"):
-                    self._limited = super().get_queryset()[:HISTORY_LIMIT]
-                return self._limited
-
-        return Limited
-
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Whoever may see the application sees its history.
-        return request.user.has_perm("applications.view_application") or request.user.has_perm(
-            "applications.change_application"
-        )
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Application)
 class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     change_form_template = "admin/applications/application/change_form.html"
+    change_list_template = "admin/applications/application/change_list.html"
     list_display = [
         "receipt_number",
-        "form_display",
+        "form_short",
         "name",
         "symbol_number",
         "status",
         "reviewer_display",
-        "submitted_at",
+        "submitted_short",
     ]
     list_display_links = ["receipt_number"]
     # Only columns an index can sort on 1M rows (a click on 氏名 would sort a whole branch).
-    sortable_by = ["receipt_number", "submitted_at"]
+    sortable_by = ["receipt_number", "submitted_short"]
     list_select_related = ["assigned_reviewer"]
     list_filter = [
         StatusFilter,
@@ -291,6 +359,7 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["=receipt_number", "=symbol", "^name_kana"]  # see get_search_results
     search_help_text = _l(
         "受付番号、記号・番号（例: 12345678-12）、記号、フリガナ（前方一致）で検索できます。"
+        "検索は、状況・担当者を選んでいなければすべての申請が対象です。"
     )
     ordering = ["-submitted_at"]
     paginator = EstimatedCountPaginator
@@ -298,7 +367,9 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     list_per_page = 50
     actions = ["take_into_review", "assign_to_me"]
-    inlines = [StatusChangeInline]
+    # Status, comment and reviewer are shown once, in the review panel above; the history is
+    # a table of its own (review_sections.html). Related objects are shown as text, not as
+    # links a reviewer may not be allowed to open.
     fieldsets = [
         (
             None,
@@ -306,17 +377,14 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
                 "fields": [
                     "receipt_number",
                     "form_display",
-                    "status",
-                    "status_comment",
-                    "assigned_reviewer",
-                    "submitted_at",
-                    "branch",
+                    "submitted_display",
+                    "branch_display",
                     "resubmission_of",
                 ]
             },
         )
     ]
-    readonly_fields = ["form_display"]
+    readonly_fields = ["form_display", "submitted_display", "branch_display"]
 
     # --- queue ---------------------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> QuerySet:
@@ -351,7 +419,46 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
         kind, _q = parse_search(request.GET.get("q", ""))
         if kind == "kana":
             return ["name_kana", "-submitted_at"]
+        # The work to do is taken oldest first; finished applications are looked up newest
+        # first, and so are search results.
+        default = ALL if request.GET.get("q", "").strip() else StatusFilter.OPEN
+        status = request.GET.get(StatusFilter.parameter_name) or default
+        if status in (StatusFilter.OPEN, *OPEN_STATUSES):
+            return ["submitted_at"]
         return list(super().get_ordering(request))
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # The queue takes the page's width: no side menu (the header and breadcrumbs lead
+        # everywhere it does), so at 1280 px the list fits even with the filter panel open.
+        extra_context = {
+            "title": _("電子申請の審査"),
+            "is_nav_sidebar_enabled": False,
+            **(extra_context or {}),
+        }
+        response = super().changelist_view(request, extra_context)
+        context = getattr(response, "context_data", None)
+        if context and "cl" in context:
+            cl = context["cl"]
+            status_spec = next(
+                (spec for spec in cl.filter_specs if isinstance(spec, StatusFilter)), None
+            )
+            reviewer_spec = next(
+                (spec for spec in cl.filter_specs if isinstance(spec, AssignedReviewerFilter)),
+                None,
+            )
+            context["queue_tabs"] = list(status_spec.choices(cl)) if status_spec else []
+            context["all_applications_qs"] = cl.get_query_string(
+                {StatusFilter.parameter_name: ALL, AssignedReviewerFilter.parameter_name: ALL},
+                remove=[],
+            )
+            context["showing_all"] = bool(
+                status_spec
+                and status_spec.value() == ALL
+                and (reviewer_spec is None or reviewer_spec.value() == ALL)
+            )
+        return response
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -362,6 +469,30 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_l("申請書"))
     def form_display(self, obj: Application) -> str:
         return presentation.form_name(obj.form_code, obj.form_version)
+
+    @admin.display(description=_l("申請書"))
+    def form_short(self, obj: Application) -> str:
+        """The short name; the full one on hover."""
+        return format_html(
+            '<span title="{}">{}</span>',
+            presentation.form_name(obj.form_code, obj.form_version),
+            presentation.short_form_name(obj.form_code, obj.form_version),
+        )
+
+    @admin.display(description=_l("受付日時"), ordering="submitted_at")
+    def submitted_short(self, obj: Application) -> str:
+        """「2026-03-10 14:05」 in Japan time, on one line."""
+        if obj.submitted_at is None:
+            return "—"
+        return f"{timezone.localtime(obj.submitted_at):%Y-%m-%d %H:%M}"
+
+    @admin.display(description=_l("受付日時"))
+    def submitted_display(self, obj: Application) -> str:
+        return presentation.wareki_datetime(obj.submitted_at) if obj.submitted_at else "—"
+
+    @admin.display(description=_l("支部"))
+    def branch_display(self, obj: Application) -> str:
+        return str(obj.branch)
 
     @admin.display(description=_l("記号・番号"))
     def symbol_number(self, obj: Application) -> str:
@@ -417,6 +548,13 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
         allowed = review.allowed_next_statuses(obj.status)
         can_change = super().has_change_permission(request) and review.can_review(request.user, obj)
         record = obj.record
+        # What the reviewer chose and typed before a refusal, on this application only.
+        refused = request.session.pop(REFUSED_STATUS_FORM, None)
+        kept: dict[str, str] = {}
+        if isinstance(refused, dict) and refused.get("pk") == obj.pk:
+            kept["comment"] = str(refused.get("comment", ""))
+            if refused.get("to_status") in allowed:
+                kept["to_status"] = refused["to_status"]
         return {
             "form_definition": presentation.form_of(obj.form_code, obj.form_version),
             "form_name": presentation.form_name(obj.form_code, obj.form_version),
@@ -431,7 +569,7 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
             "bank_rows": presentation.bank_rows(obj.bank_account),
             "can_review": can_change,
             "status_form": StatusChangeForm(
-                allowed=allowed, initial={"expected_version": obj.version}
+                allowed=allowed, initial={"expected_version": obj.version, **kept}
             )
             if can_change and allowed
             else None,
@@ -441,13 +579,42 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
             )
             if can_change
             else None,
+            "history": self.history_rows(obj),
+            "applicant_label": presentation.applicant_label(obj.applicant),
+            "reviewer_label": reviewer_label(obj.assigned_reviewer)
+            if obj.assigned_reviewer
+            else _("（未割当）"),
             "status_url": reverse("admin:applications_application_status", args=[obj.pk]),
             "assign_url": reverse("admin:applications_application_assign", args=[obj.pk]),
         }
 
+    def history_rows(self, obj: Application) -> list[dict[str, str]]:
+        """The newest status changes: when, from, to, comment and who (a person, not a login:
+        「本人」 or 「社会保険労務士 ○○」 for the applicant, the name for staff)."""
+        changes = obj.status_changes.select_related("actor").order_by("-at", "-id")
+        rows = []
+        for change in changes[:HISTORY_LIMIT]:
+            actor = change.actor
+            if actor is None:
+                who = "—"
+            elif actor.pk == obj.applicant_id:
+                who = presentation.applicant_label(actor)
+            else:
+                who = reviewer_label(actor)
+            rows.append(
+                {
+                    "at": presentation.wareki_datetime(change.at),
+                    "from": change.get_from_status_display() or "—",
+                    "to": change.get_to_status_display(),
+                    "comment": change.comment,
+                    "who": who,
+                }
+            )
+        return rows
+
     def get_queryset_for_detail(self, request: HttpRequest) -> QuerySet:
         return self.get_queryset(request).select_related(
-            "record__employer", "branch", "assigned_reviewer"
+            "record__employer", "branch", "assigned_reviewer", "applicant"
         )
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: Any = None) -> Any:
@@ -490,6 +657,14 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
             for error in errors:
                 messages.error(request, error)
 
+    def _keep_refused(self, request: HttpRequest, obj: Application) -> None:
+        """Keep the chosen status and typed comment for the page the reviewer returns to."""
+        request.session[REFUSED_STATUS_FORM] = {
+            "pk": obj.pk,
+            "to_status": request.POST.get("to_status", ""),
+            "comment": request.POST.get("comment", "")[: review.COMMENT_MAX_LENGTH * 2],
+        }
+
     def status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         if request.method != "POST":
             return HttpResponse(status=405)
@@ -497,6 +672,7 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
         form = StatusChangeForm(request.POST)
         if not form.is_valid():
             self._form_errors(request, form)
+            self._keep_refused(request, obj)
             return self._back(obj)
         try:
             changed = review.application_change_status(
@@ -509,6 +685,7 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
             )
         except review.ReviewError as exc:
             messages.error(request, exc.message)
+            self._keep_refused(request, obj)
         else:
             messages.success(
                 request,

@@ -10,7 +10,12 @@ in each chunk's transaction (safe alongside filing, consistent if a run stops ha
 Members without an account get one (``demo-member-<person id>``, no usable password), since an
 application needs an applicant. A share of the forms is filed by the demo 社会保険労務士.
 Form data is valid for the form: a small pool of variants per form and month is generated and
-checked with :func:`validate_form_data`, then reused. No attachment files are written.
+checked with :func:`validate_form_data`, then reused, with the member's own postal code,
+prefecture and name where the form asks for an address or an addressee. Open applications
+are recent (:data:`OPEN_WITHIN_DAYS`), reviews happen in working hours, a 返戻 asks for
+something the form carries (:func:`return_reasons`), and a share of the applications with
+attachments carry a sample image (two small PNG files shared by all), so reviewers see
+previews.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ from applications.forms_catalogue import (
 )
 from applications.models import (
     Application,
+    ApplicationAttachment,
     ApplicationStatus,
     ReceiptCounter,
     StatusChange,
@@ -47,6 +53,7 @@ from core.jp.calendar import JST, is_business_day
 from core.jp.errors import JapaneseValueError
 from core.jp.kana import to_zengin_kana
 from core.models import User
+from core.prefectures import random_postal_code
 from eligibility import demo_names as names
 from eligibility.models import EligibilityRecord, Person
 
@@ -84,24 +91,57 @@ COMMENTS: dict[str, tuple[str, ...]] = {
         "審査が完了しました。",
         "審査が完了しました。証を送付します。",
     ),
-    S.RETURNED: (
-        "添付書類（領収書）が不足しています。添付のうえ再申請してください。",
-        "事業主の証明欄が未記入です。証明を受けて再申請してください。",
-        "医師の意見欄の記載が確認できません。再申請してください。",
-        "振込先口座の名義が申請者と異なります。申請者名義の口座で再申請してください。",
-    ),
 }
+
+
+def return_reasons(form: FormDefinition) -> tuple[str, ...]:
+    """What a demo 返戻 may ask for on ``form``: only what the form carries (one of its
+    attachments, its payee account, one of its fields)."""
+    reasons = [
+        f"添付書類「{a.label}」が確認できません。添付のうえ再申請してください。"
+        for a in form.attachments
+        if a.required and a.required_when is None
+    ]
+    if any("事業主" in f.label for f in form.fields):
+        reasons.append("事業主の証明欄が未記入です。証明を受けて再申請してください。")
+    if any(f.label.startswith("医師") for f in form.fields):
+        reasons.append("医師の意見欄の記載が確認できません。記入を受けて再申請してください。")
+    if form.pays_money:
+        reasons.append(
+            "振込先口座の名義が申請者と異なります。申請者名義の口座で再申請してください。"
+        )
+    if not reasons:
+        label = next((f.label for f in form.fields if f.required), form.fields[0].label)
+        reasons.append(f"「{label}」の記載内容が確認できません。正しい内容で再申請してください。")
+    return tuple(reasons)
+
+
 _BANKS = ("0001", "0005", "0009", "0010", "0017", "9900")
 
 
+#: Applications filed longer ago than this are all finished (or drafts): the open work of
+#: a demo branch is recent, as in a working office.
+OPEN_WITHIN_DAYS = 21
+#: Share of the applications filed within OPEN_WITHIN_DAYS (the rest over DAYS).
+RECENT_SHARE = 0.2
+#: Reviewers work on business days between these hours (JST).
+REVIEW_DAY_START = time(9)
+REVIEW_DAY_END = time(18)
+#: Share of the filed applications of forms with attachments that carry a sample image.
+ATTACHMENT_SHARE = 0.3
+#: Where the two shared sample images are stored (private storage).
+SAMPLE_DIR = "applications/demo"
+_FONT = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+
+
 def _status_weights(age_days: int) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """Recent applications are still open; old ones are mostly finished."""
+    """Recent applications are still open; older ones are finished."""
     statuses = (S.DRAFT, S.RECEIVED, S.REVIEWING, S.COMPLETED, S.RETURNED)
     if age_days < 7:
         return statuses, (4, 55, 30, 8, 3)
-    if age_days < 30:
-        return statuses, (3, 15, 30, 42, 10)
-    return statuses, (2, 1, 2, 85, 10)
+    if age_days < OPEN_WITHIN_DAYS:
+        return statuses, (3, 10, 30, 45, 12)
+    return statuses, (2, 0, 0, 88, 10)
 
 
 @contextlib.contextmanager
@@ -122,7 +162,17 @@ def _explicit_timestamps(*fields: models.DateTimeField) -> Iterator[None]:
 
 def _text(spec: FieldSpec, rng: random.Random) -> str:
     label = spec.label
-    if "氏名" in label or (spec.name.endswith("_name") and "名称" not in label):
+    special = {
+        "country": ("アメリカ合衆国", "大韓民国", "フランス", "タイ"),
+        "currency": ("USD", "KRW", "EUR", "THB"),
+        "transport": ("救急車", "民間の患者等搬送車", "航空機"),
+        "from_place": ("自宅", "勤務先", "入院していた病院"),
+    }
+    if spec.name in special:
+        value = rng.choice(special[spec.name])
+    elif (
+        "氏名" in label or "宛名" in label or (spec.name.endswith("_name") and "名称" not in label)
+    ):
         surname, _k = rng.choice(names.SURNAMES)
         given, _g = rng.choice(names.MALE_NAMES + names.FEMALE_NAMES)
         value = f"{surname}　{given}"
@@ -247,11 +297,14 @@ class _Generator:
         self._branches = self._bank_branches()
         self._holder: dict[str, str] = {}
         self._accounts = self._bank_pool()
+        self.samples: list[_Sample] | None = None
 
     def _records(self) -> dict[str, list[_Record]]:
         from core.models import Branch
 
-        insurer = {b.pk: b.insurer_name for b in Branch.objects.all()}
+        branches = list(Branch.objects.all())
+        insurer = {b.pk: b.insurer_name for b in branches}
+        self._prefectures = {b.pk: (b.code, b.prefecture) for b in branches}
         pools: dict[str, list[_Record]] = defaultdict(list)
         rows = (
             EligibilityRecord.objects.filter(lost_on__isnull=True)
@@ -313,14 +366,30 @@ class _Generator:
         pool = pool or next(p for p in self.pools.values() if p)
         return self.rng.choice(pool)
 
-    def data_for(self, form: FormDefinition, day: date) -> dict[str, Any]:
+    def data_for(self, form: FormDefinition, day: date, record: _Record) -> dict[str, Any]:
         month = day.replace(day=1).isoformat()
         key = (form.code, form.version, month)
         pool = self._data.get(key)
         if pool is None:
             pool = [sample_form_data(form, self.rng, day) for _ in range(VARIANTS)]
             self._data[key] = pool
-        return self.rng.choice(pool)
+        return self._as_member(self.rng.choice(pool), record)
+
+    def _as_member(self, data: dict[str, Any], record: _Record) -> dict[str, Any]:
+        """The pooled data made the member's: addresses in the member's prefecture with a
+        postal code of it, letters addressed to the member."""
+        prefecture_code, prefecture = self._prefectures[record.branch_id]
+        out = dict(data)
+        for key, value in data.items():
+            if not isinstance(value, str):
+                continue
+            if key.endswith("postal_code"):
+                out[key] = random_postal_code(prefecture_code, self.rng)
+            elif key.endswith("address") and value.startswith("東京都"):
+                out[key] = prefecture + value.removeprefix("東京都")
+            elif key.endswith("addressee"):
+                out[key] = record.name
+        return out
 
     def _bank_pool(self) -> list[dict[str, Any]]:
         """Checked payee accounts (全銀 list) to pick from; the holder is set per applicant."""
@@ -366,9 +435,13 @@ class _Generator:
             for n in range(1, DAYS + 1)
             if is_business_day(self.today - timedelta(days=n))
         ]
+        recent = [d for d in days if (self.today - d).days < OPEN_WITHIN_DAYS]
         out = []
         for _ in range(count):
-            day = self.rng.choice(days)
+            # A working office: a good share of the applications is recent, so a branch's
+            # queue has work in it, the rest spread over two years.
+            pool = recent if recent and self.rng.random() < RECENT_SHARE else days
+            day = self.rng.choice(pool)
             seconds = self.rng.randrange(13 * 3600)
             local = datetime.combine(day, time(8), tzinfo=JST) + timedelta(seconds=seconds)
             out.append(local)
@@ -407,9 +480,145 @@ class _Generator:
             self.users[pid] = uid
 
 
-def _history(
-    app: Application, status: str, rng: random.Random, reviewer_id: int | None, now: datetime
-) -> list[StatusChange]:
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Sample:
+    name: str
+    size: int
+    sha256: str
+    width: int
+    height: int
+
+
+def _sample_image(title: str, lines: tuple[str, ...]) -> bytes:
+    """A small PNG that reads as a scanned document (見本), with a Japanese font if found."""
+    import io
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (600, 800), (250, 250, 245))
+    draw = ImageDraw.Draw(image)
+    try:
+        big, small = ImageFont.truetype(_FONT, 36), ImageFont.truetype(_FONT, 22)
+    except OSError:
+        big = small = ImageFont.load_default()
+    draw.rectangle((20, 20, 580, 780), outline=(60, 60, 60), width=3)
+    draw.text((60, 60), title, fill=(20, 20, 20), font=big)
+    for i, line in enumerate(lines):
+        draw.text((60, 160 + i * 50), line, fill=(40, 40, 40), font=small)
+    draw.text((420, 700), "見本", fill=(200, 40, 40), font=big)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _samples() -> list[_Sample]:
+    """The two shared sample images, written to private storage once."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    specs = (
+        ("receipt.png", "領収書", ("診療費 12,340円", "令和8年 診療分", "さくらクリニック")),
+        ("certificate.png", "証明書", ("上記のとおり証明します。", "事業主 株式会社サンプル商事")),
+    )
+    out = []
+    for filename, title, lines in specs:
+        content = _sample_image(title, lines)
+        name = f"{SAMPLE_DIR}/{filename}"
+        if not default_storage.exists(name):
+            name = default_storage.save(name, ContentFile(content))
+        out.append(_Sample(name, len(content), hashlib.sha256(content).hexdigest(), 600, 800))
+    return out
+
+
+def _attachments(gen: _Generator, apps: list[Application]) -> list[ApplicationAttachment]:
+    """One sample image on a share of the filed applications whose form has attachments."""
+    rows = []
+    for app in apps:
+        if app.status == S.DRAFT:
+            continue
+        form = get_form(app.form_code, app.form_version)
+        if not form.attachments or gen.rng.random() >= ATTACHMENT_SHARE:
+            continue
+        if gen.samples is None:
+            gen.samples = _samples()
+        spec = form.attachments[0]
+        sample = gen.rng.choice(gen.samples)
+        rows.append(
+            ApplicationAttachment(
+                application_id=app.pk,
+                kind=spec.code,
+                file=sample.name,
+                original_filename=f"{spec.label[:40]}.png",
+                content_type="image/png",
+                size=sample.size,
+                sha256=sample.sha256,
+                width=sample.width,
+                height=sample.height,
+            )
+        )
+    return rows
+
+
+def _into_working_hours(moment: datetime, rng: random.Random) -> datetime:
+    """``moment`` if reviewers work then, else early in the next working day (JST)."""
+    local = moment.astimezone(JST)
+    day = local.date()
+    if is_business_day(day):
+        start = datetime.combine(day, REVIEW_DAY_START, tzinfo=JST)
+        if start <= local < datetime.combine(day, REVIEW_DAY_END, tzinfo=JST):
+            return local
+        if local < start:
+            return start + timedelta(minutes=rng.randint(0, 90))
+    day += timedelta(days=1)
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return datetime.combine(day, REVIEW_DAY_START, tzinfo=JST) + timedelta(
+        minutes=rng.randint(0, 90)
+    )
+
+
+def _last_working_moment(moment: datetime) -> datetime:
+    """The latest moment at or before ``moment`` in reviewers' working hours (JST)."""
+    local = moment.astimezone(JST)
+    day = local.date()
+    if is_business_day(day):
+        if (
+            datetime.combine(day, REVIEW_DAY_START, tzinfo=JST)
+            <= local
+            < datetime.combine(day, REVIEW_DAY_END, tzinfo=JST)
+        ):
+            return local
+        if local >= datetime.combine(day, REVIEW_DAY_END, tzinfo=JST):
+            return datetime.combine(day, REVIEW_DAY_END, tzinfo=JST) - timedelta(minutes=1)
+    day -= timedelta(days=1)
+    while not is_business_day(day):
+        day -= timedelta(days=1)
+    return datetime.combine(day, REVIEW_DAY_END, tzinfo=JST) - timedelta(minutes=1)
+
+
+def _review_times(
+    submitted: datetime, steps: int, now: datetime, rng: random.Random
+) -> list[datetime]:
+    """When a reviewer took the application into review and finished it: in working hours,
+    after filing and not after ``now``. Fewer than ``steps`` moments when they do not fit
+    (the application then stays at an earlier status)."""
+    times: list[datetime] = []
+    at = submitted
+    for step in range(steps):
+        delay = timedelta(hours=rng.randint(2, 96) if step == 0 else rng.randint(4, 24 * 20))
+        moment = _into_working_hours(at + delay, rng)
+        if moment > now:
+            moment = _last_working_moment(now)
+            if moment <= at:
+                break
+        times.append(moment)
+        at = moment
+    return times
+
+
+def _history(app: Application, rng: random.Random) -> list[StatusChange]:
     submitted = app.submitted_at
     assert submitted is not None
     rows = [
@@ -421,30 +630,29 @@ def _history(
             at=submitted,
         )
     ]
-    if status == S.RECEIVED:
+    times: list[datetime] = getattr(app, "_demo_review_times", [])
+    if not times:
         return rows
-    at = min(submitted + timedelta(hours=rng.randint(2, 96)), now)
-    comment = rng.choice(COMMENTS[S.REVIEWING]) if status == S.REVIEWING else ""
+    comment = rng.choice(COMMENTS[S.REVIEWING]) if app.status == S.REVIEWING else ""
     rows.append(
         StatusChange(
             application_id=app.pk,
             from_status=S.RECEIVED,
             to_status=S.REVIEWING,
             comment=comment,
-            actor_id=reviewer_id,
-            at=at,
+            actor_id=app.assigned_reviewer_id,
+            at=times[0],
         )
     )
-    if status in (S.COMPLETED, S.RETURNED):
-        at = min(at + timedelta(hours=rng.randint(4, 24 * 20)), now)
+    if app.status in (S.COMPLETED, S.RETURNED):
         rows.append(
             StatusChange(
                 application_id=app.pk,
                 from_status=S.REVIEWING,
-                to_status=status,
+                to_status=app.status,
                 comment=app.status_comment,
-                actor_id=reviewer_id,
-                at=at,
+                actor_id=app.assigned_reviewer_id,
+                at=times[1],
             )
         )
     return rows
@@ -497,15 +705,16 @@ def _write_chunk(gen: _Generator, moments: list[datetime], now: datetime) -> int
             .filter(day__in=days)
             .values_list("day", "last")
         )
-        apps = _build(gen, plans, counters)
+        apps = _build(gen, plans, counters, now)
         Application.objects.bulk_create(apps)
         if any(a.pk is None for a in apps):  # pragma: no cover - backends without RETURNING
             raise RuntimeError("bulk_create did not return primary keys")
         history: list[StatusChange] = []
         for app in apps:
             if app.status != S.DRAFT:
-                history += _history(app, app.status, rng, app.assigned_reviewer_id, now)
+                history += _history(app, rng)
         StatusChange.objects.bulk_create(history, batch_size=10_000)
+        ApplicationAttachment.objects.bulk_create(_attachments(gen, apps), batch_size=10_000)
         ReceiptCounter.objects.bulk_update(
             [ReceiptCounter(day=day, last=last) for day, last in counters.items()], ["last"]
         )
@@ -516,6 +725,7 @@ def _build(
     gen: _Generator,
     plans: list[tuple[datetime, FormDefinition, _Record]],
     counters: dict[date, int],
+    now: datetime,
 ) -> list[Application]:
     rng = gen.rng
     apps: list[Application] = []
@@ -524,6 +734,10 @@ def _build(
         age = (gen.today - day).days
         statuses, weights = _status_weights(age)
         status = rng.choices(statuses, weights)[0]
+        steps = {S.REVIEWING: 1, S.COMPLETED: 2, S.RETURNED: 2}.get(status, 0)
+        times = _review_times(moment, steps, now, rng)
+        if len(times) < steps:  # no working hours left for it yet: still at an earlier step
+            status = (S.RECEIVED, S.REVIEWING)[len(times)]
         reviewers = gen.reviewers.get(record.branch_id, [])
         reviewer_id = (
             rng.choice(reviewers) if reviewers and status not in (S.DRAFT, S.RECEIVED) else None
@@ -538,7 +752,9 @@ def _build(
             form_code=form.code,
             form_version=form.version,
             status=status,
-            status_comment=rng.choice(COMMENTS.get(status, ("",))),
+            status_comment=rng.choice(
+                return_reasons(form) if status == S.RETURNED else COMMENTS.get(status, ("",))
+            ),
             applicant_id=applicant_id,
             record_id=record.id,
             branch_id=record.branch_id,
@@ -550,13 +766,14 @@ def _build(
             name_kana=record.name_kana,
             sex=record.sex if form.shows_sex else "",
             birth_date=record.birth_date,
-            data=gen.data_for(form, day),
+            data=gen.data_for(form, day, record),
             bank_account=gen.bank_for(record) if form.pays_money else None,
             assigned_reviewer_id=reviewer_id,
             version=1 + {S.REVIEWING: 1, S.COMPLETED: 2, S.RETURNED: 2}.get(status, 0),
             created_at=moment,
             updated_at=moment,
         )
+        app._demo_review_times = times  # type: ignore[attr-defined]
         if status != S.DRAFT:
             serial = counters.get(day, 0) + 1
             counters[day] = serial
@@ -572,7 +789,10 @@ DEMO_MEMBER_FILINGS: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         "gendogaku",
         (
             (S.REVIEWING, "審査を開始しました。"),
-            (S.RETURNED, "所得区分の確認書類が不足しています。添付して再申請してください。"),
+            (
+                S.RETURNED,
+                "送付先の住所の番地が記入されていません。正しい住所で再申請してください。",
+            ),
         ),
     ),
     (

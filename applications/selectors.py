@@ -1,15 +1,17 @@
-"""Reads of electronic applications for the applicant (member, attorney) and the records
-they may file with. Staff review reads live with the review code, not here."""
+"""Reads of electronic applications: for the applicant (member, attorney) and the records
+they may file with; and the review queue's counts per status (:func:`queue_status_counts`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from applications.models import Application, StatusChange
+from applications.models import Application, ApplicationStatus, StatusChange
+from core.admin_paginator import COUNT_LIMIT, query_estimate
 from core.jp.kana import normalize_digits
 from core.scoping import branch_scope
 from eligibility.models import EligibilityRecord
@@ -98,3 +100,42 @@ def resubmittable_for(*, user: Any, pk: int) -> Application | None:
         .only("id", "applicant_id", "form_code", "status")
         .first()
     )
+
+
+@dataclass(frozen=True, slots=True)
+class StatusCount:
+    """How many applications have one status; ``exact`` False: at least / about ``count``."""
+
+    status: str
+    count: int
+    exact: bool
+
+
+def queue_status_counts(*, queryset: QuerySet[Application]) -> dict[str, StatusCount]:
+    """Applications per status of the queue in ``queryset`` (already scoped to the reviewer's
+    branch), drafts excepted.
+
+    Each status is counted exactly up to ``COUNT_LIMIT`` rows (the (branch, status) index,
+    a bounded scan); beyond that PostgreSQL's planner estimate is given, elsewhere the limit,
+    both marked not exact. One query per status; none reads a whole branch.
+    """
+    counts: dict[str, StatusCount] = {}
+    for status in ApplicationStatus.values:
+        if status == ApplicationStatus.DRAFT:
+            continue
+        of_status = queryset.filter(status=status).order_by()
+        counted = of_status.values("pk")[: COUNT_LIMIT + 1].count()
+        if counted <= COUNT_LIMIT:
+            counts[status] = StatusCount(status, counted, True)
+            continue
+        estimate = None
+        if of_status.db and _is_postgresql(of_status.db):
+            estimate = query_estimate(of_status)
+        counts[status] = StatusCount(status, max(counted, estimate or 0), False)
+    return counts
+
+
+def _is_postgresql(alias: str) -> bool:
+    from django.db import connections
+
+    return connections[alias].vendor == "postgresql"

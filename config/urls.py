@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.admin_login import LockoutAwareAdminAuthenticationForm
 from core.views import admin_login, home
 
 api_v1 = [
@@ -25,6 +26,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+handler403 = "core.views.permission_denied"
+
 admin.site.site_header = "協会けんぽ 業務システム"
 admin.site.site_title = "協会けんぽ 業務システム"
 admin.site.index_title = "業務メニュー"
+admin.site.login_form = LockoutAwareAdminAuthenticationForm

@@ -28,6 +28,33 @@ class BranchScopedAdminMixin:
 
     branch_field = "branch"
 
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):  # type: ignore[no-untyped-def]
+        """Branch staff read that the object is outside their branch's scope, in words that
+        do not confirm it exists elsewhere (Django's text says it "may have been deleted")."""
+        from django.contrib import messages
+        from django.contrib.admin.utils import unquote
+        from django.http import HttpResponseRedirect
+        from django.urls import reverse
+        from django.utils.translation import gettext as _
+
+        object_id = unquote(str(object_id))[:30]
+        user = request.user
+        if user.is_headquarters:
+            message = _("ID「%(id)s」の%(name)sは見つかりませんでした。") % {
+                "id": object_id,
+                "name": opts.verbose_name,
+            }
+        else:
+            message = _(
+                "ID「%(id)s」の%(name)sは、%(branch)sで扱える範囲にありません。"
+                "番号を確かめて、一覧から探してください。"
+            ) % {"id": object_id, "name": opts.verbose_name, "branch": user.branch}
+        messages.warning(request, message)
+        url = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_changelist", current_app=self.admin_site.name
+        )  # type: ignore[attr-defined]
+        return HttpResponseRedirect(url)
+
     def get_queryset(self, request):  # type: ignore[no-untyped-def]
         qs = super().get_queryset(request)  # type: ignore[misc]
         return branch_scope(qs, request.user, field=self.branch_field)

@@ -58,6 +58,17 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     return admin.site.login(request)
 
 
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """The 403 page, in Japanese: in the admin's own look under /admin/, else the site's."""
+    from django.contrib import admin
+    from django.urls import reverse
+
+    if request.path.startswith(reverse("admin:index")):
+        context = {**admin.site.each_context(request), "title": "表示する権限がありません"}
+        return render(request, "admin/403.html", context, status=403)
+    return render(request, "403.html", status=403)
+
+
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "core/home.html", {"dev_signin": settings.DEV_MEMBER_SIGNIN})
 

@@ -26,7 +26,7 @@ from django.utils.html import format_html
 from core.admin_paginator import EstimatedCountPaginator
 from core.errors import ServiceError
 from core.jp.checkdigits import validate_my_number
-from core.jp.era import format_wareki, parse_wareki
+from core.jp.era import format_wareki, format_wareki_and_iso, parse_wareki
 from core.jp.errors import JapaneseValueError
 from core.jp.kana import normalize_digits, normalize_kana
 from core.models import Branch, User
@@ -130,7 +130,15 @@ class LimitedInlineFormSet(BaseInlineFormSet):
 class ReadOnlyRecordInline(admin.TabularInline):
     model = EligibilityRecord
     formset = LimitedInlineFormSet
-    fields = ("symbol_number", "kind", "name", "name_kana", "branch", "acquired_on", "lost_on")
+    fields = (
+        "symbol_number",
+        "kind",
+        "name",
+        "name_kana",
+        "branch_name",
+        "acquired_wareki",
+        "lost_wareki",
+    )
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -153,6 +161,18 @@ class ReadOnlyRecordInline(admin.TabularInline):
     @admin.display(description="記号・番号・枝番")
     def symbol_number(self, record: EligibilityRecord) -> str:
         return record.symbol_number
+
+    @admin.display(description="支部")
+    def branch_name(self, record: EligibilityRecord) -> str:
+        return str(record.branch)  # text: branch staff may not open the branch page
+
+    @admin.display(description="資格取得年月日")
+    def acquired_wareki(self, record: EligibilityRecord) -> str:
+        return format_wareki_and_iso(record.acquired_on)
+
+    @admin.display(description="資格喪失年月日")
+    def lost_wareki(self, record: EligibilityRecord) -> str:
+        return format_wareki_and_iso(record.lost_on) if record.lost_on else "－"
 
 
 class PersonRecordsInline(ReadOnlyRecordInline):
@@ -484,9 +504,26 @@ class EligibilityRecordAdmin(
         "フリガナ（前方一致）、氏名（前方一致）"
     )
     raw_id_fields = ("person", "employer", "insured_record")
-    readonly_fields = ("dependents_link",)
+    readonly_fields = (
+        "dependents_link",
+        "burden_today",
+        "remuneration_display",
+        "branch_name",
+        "birth_wareki",
+        "acquired_wareki",
+        "lost_wareki",
+    )
     ordering = ("-id",)
+    #: What a reader sees instead of the raw field (as on the application pages: 和暦, yen).
+    READER_FIELDS = {
+        "branch": "branch_name",
+        "birth_date": "birth_wareki",
+        "acquired_on": "acquired_wareki",
+        "lost_on": "lost_wareki",
+        "standard_monthly_remuneration": "remuneration_display",
+    }
     fieldsets = (
+        ("現在", {"fields": ("burden_today",)}),
         (None, {"fields": ("person", "kind", "branch", "employer", "insured_record")}),
         ("記号・番号", {"fields": ("symbol", "number", "branch_number")}),
         (
@@ -500,6 +537,50 @@ class EligibilityRecordAdmin(
         ),
         ("被扶養者", {"fields": ("dependents_link",)}),
     )
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return [f for f in fieldsets if "burden_today" not in f[1]["fields"]]
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (title, {**opts, "fields": tuple(self.READER_FIELDS.get(f, f) for f in opts["fields"])})
+            for title, opts in fieldsets
+        ]
+
+    @admin.display(description="負担割合（本日）")
+    def burden_today(self, record: EligibilityRecord) -> str:
+        today = timezone.localdate()
+        try:
+            ratio = selectors.burden_ratio_for(record, on=today)
+        except JapaneseValueError as exc:
+            return f"－（{exc}）"
+        when = format_wareki(today)
+        if ratio is None:
+            return f"－（{when}現在、資格がありません）"
+        return f"{ratio}割（{when}現在）"
+
+    @admin.display(description="標準報酬月額")
+    def remuneration_display(self, record: EligibilityRecord) -> str:
+        value = record.standard_monthly_remuneration
+        return "－" if value is None else f"{value:,}円"
+
+    @admin.display(description="支部")
+    def branch_name(self, record: EligibilityRecord) -> str:
+        return str(record.branch)
+
+    @admin.display(description="生年月日")
+    def birth_wareki(self, record: EligibilityRecord) -> str:
+        return format_wareki_and_iso(record.birth_date)
+
+    @admin.display(description="資格取得年月日")
+    def acquired_wareki(self, record: EligibilityRecord) -> str:
+        return format_wareki_and_iso(record.acquired_on)
+
+    @admin.display(description="資格喪失年月日")
+    def lost_wareki(self, record: EligibilityRecord) -> str:
+        return format_wareki_and_iso(record.lost_on) if record.lost_on else "－（資格継続中）"
 
     def get_list_filter(self, request: HttpRequest) -> list:
         filters: list = ["kind", "person__mynacard_registered", EligibleOnFilter]

@@ -18,6 +18,7 @@ from django.db.models import Count
 from core.jp.checkdigits import my_number_check_digit
 from core.models import Branch
 from core.personal_ids import keyed_hash
+from core.prefectures import random_postal_code
 from eligibility import demo_names as names
 from eligibility.models import EligibilityRecord, Employer, Person, Sex
 
@@ -82,7 +83,7 @@ class DemoGenerator:
         city = self.rng.choice(names.CITIES)
         town = self.rng.choice(names.TOWNS)
         block = f"{self.rng.randint(1, 9)}-{self.rng.randint(1, 30)}-{self.rng.randint(1, 20)}"
-        postal = f"{self.rng.randrange(0, 10**7):07d}"
+        postal = random_postal_code(branch.code, self.rng)
         return postal, f"{branch.prefecture}{city}{town}{block}"
 
     def _person(self) -> Person:

@@ -26,6 +26,8 @@ cat <<TXT
     管理画面 http://127.0.0.1:${port}/admin/   API http://127.0.0.1:${port}/api/docs/
     Celery worker: pid ${worker}, log var/log/worker.log
     Logins are listed above (password demo-pass-2026). Ctrl-C stops both.
+    Filing hours: $( [ "${FILING_ANY_HOUR:-}" ] && echo "any hour (FILING_ANY_HOUR is on: demo only)" || echo "weekdays 08:00-21:00 JST, as in production.
+      To file at any hour for a demo or training: FILING_ANY_HOUR=1 scripts/run.sh" )
 
 TXT
 $py manage.py runserver "127.0.0.1:${port}"

@@ -252,7 +252,10 @@ class FilingInputSerializer(_AttachmentsMixin, _RecordChoiceMixin):
         required=False, allow_null=True, min_value=1, help_text="再申請元（返戻された申請）の id"
     )
     draft = serializers.BooleanField(
-        required=False, default=False, help_text="true で下書き保存（受付時間外も可）"
+        required=False,
+        default=False,
+        help_text="true で下書き保存（受付時間外も可）。下書きには添付ファイルを付けられません"
+        "（付けると 400）。",
     )
 
 

@@ -220,7 +220,9 @@ class ApplicationListCreateView(FilingViewMixin, generics.GenericAPIView):
         "申請書コード、申請内容（data）、振込先口座（bank_account）、添付ファイル"
         "（attachments と attachment_kinds）。氏名・記号などは資格情報から自動で入力され、"
         "指定できません。受付時間（平日8時～21時、祝日・12月29日～1月3日を除く）外は 403。"
-        "下書き（draft=true または ?draft=1）はいつでも保存でき、受付番号は付きません。",
+        "下書き（draft=true または ?draft=1）はいつでも保存でき、受付番号は付きません。"
+        "下書きには添付ファイルを保存できません（attachments を付けると 400）。"
+        "添付ファイルは申請するとき（新規の申請、または下書きの申請）に付けてください。",
         request={
             "multipart/form-data": FilingInputSerializer,
             "application/json": FilingInputSerializer,
@@ -253,6 +255,7 @@ class ApplicationListCreateView(FilingViewMixin, generics.GenericAPIView):
                     bank_account=validated.get("bank_account"),
                     resubmission_of=original,
                     request=request,
+                    attachments=_attachments(validated),
                 )
                 return _detail(request, draft, status.HTTP_201_CREATED)
             outcome = application_submit_outcome(

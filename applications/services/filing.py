@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -143,8 +144,9 @@ def _is_applicant(user: Any) -> bool:
 
 
 def ensure_service_open(*, user: Any, now: datetime) -> None:
-    """Raise :class:`ServiceClosed` outside the service hours; staff are not limited."""
-    if is_filing_staff(user) or is_service_open(now):
+    """Raise :class:`ServiceClosed` outside the service hours; staff are not limited, nor
+    anyone when the demo setting ``FILING_ANY_HOUR`` is on."""
+    if is_filing_staff(user) or settings.FILING_ANY_HOUR or is_service_open(now):
         return
     raise ServiceClosed(message=service_closed_message(now), reopens_at=next_service_opening(now))
 
@@ -278,6 +280,13 @@ def filing_record(
 # --- drafts ----------------------------------------------------------------------------------
 
 
+#: Why a draft with files is refused (shown to the applicant).
+DRAFT_ATTACHMENTS_REFUSED = (
+    "下書きには添付ファイルを保存できません。添付ファイルを外して下書きを保存し、"
+    "申請（送信）するときに添付してください。"
+)
+
+
 def application_save_draft(
     *,
     applicant: Any,
@@ -288,12 +297,18 @@ def application_save_draft(
     draft: Application | None = None,
     resubmission_of: Application | None = None,
     request: HttpRequest | None = None,
+    attachments: Sequence[Any] = (),
 ) -> Application:
     """Create or update a draft (下書き): at any hour, data stored as entered (only its shape is
-    checked: known fields, plain values); the full check happens on submission."""
+    checked: known fields, plain values); the full check happens on submission.
+
+    A draft holds no files: ``attachments`` sent with it are refused (FormDataError on
+    ``attachments``), never silently dropped; they are sent when the draft is submitted."""
     form = _form(form_code)
     may_file(user=applicant, record=record, form=form)
     errors: dict[str, list[str]] = {}
+    if attachments:
+        _add(errors, "attachments", DRAFT_ATTACHMENTS_REFUSED)
     known = set(form.field_names)
     for key, value in data.items():
         if key not in known:

@@ -25,9 +25,11 @@ logger = logging.getLogger(__name__)
 
 S = ApplicationStatus
 
-#: Allowed status changes (seed 000: 受付 → 審査中 → 審査完了, or 審査中 → 返戻).
+#: Allowed status changes (seed 000: 受付 → 審査中 → 審査完了, or 審査中 → 返戻). 受付 → 返戻
+#: is one step too, recorded as one history row: a reviewer who sees at once that an
+#: attachment is missing returns it without taking it into review first.
 TRANSITIONS: dict[str, frozenset[str]] = {
-    S.RECEIVED: frozenset({S.REVIEWING}),
+    S.RECEIVED: frozenset({S.REVIEWING, S.RETURNED}),
     S.REVIEWING: frozenset({S.COMPLETED, S.RETURNED}),
 }
 #: Statuses that need a status comment (the applicant must learn why it was returned).
@@ -134,6 +136,9 @@ def application_change_status(
 ) -> Application:
     """Move an application to ``to_status`` with a status comment the applicant sees.
 
+    Taking an unassigned application into review (審査中) assigns it to the actor when the
+    actor may be its reviewer (staff of its branch); an assigned one keeps its reviewer.
+
     Raises :class:`NotAllowedError`, :class:`ConflictError`, :class:`TransitionError` or
     :class:`CommentRequiredError` (checked in that order); nothing is written then.
     """
@@ -157,10 +162,19 @@ def application_change_status(
                 _("状況コメントは%(max)d文字以内で入力してください。") % {"max": COMMENT_MAX_LENGTH}
             )
         old_version = application.version
+        old_reviewer_id = application.assigned_reviewer_id
         application.status = to_status
         application.status_comment = comment
         application.version = old_version + 1
-        application.save(update_fields=["status", "status_comment", "version", "updated_at"])
+        fields = ["status", "status_comment", "version", "updated_at"]
+        if (
+            to_status == S.REVIEWING
+            and old_reviewer_id is None
+            and is_valid_reviewer(actor, application)
+        ):
+            application.assigned_reviewer = actor
+            fields.append("assigned_reviewer")
+        application.save(update_fields=fields)
         StatusChange.objects.create(
             application=application,
             from_status=from_status,
@@ -176,6 +190,9 @@ def application_change_status(
                 "status": [from_status, to_status],
                 "status_comment": comment,
                 "version": [old_version, application.version],
+                **(
+                    {"assigned_reviewer": [None, actor.pk]} if "assigned_reviewer" in fields else {}
+                ),
             },
             request=request,
         )

@@ -133,6 +133,10 @@ MEMBER_IDP_SHARED_SECRET = env("MEMBER_IDP_SHARED_SECRET", default="")
 MEMBER_IDP_MAX_AGE_SECONDS = env.int("MEMBER_IDP_MAX_AGE_SECONDS", default=300)
 # The development sign-in for demo members; only config.settings.local turns it on.
 DEV_MEMBER_SIGNIN = False
+# Demo and training only: members and attorneys may file at any hour (the rule is weekdays
+# 08:00–21:00 JST). Off by default; `manage.py check --deploy` fails when it is on
+# (applications.checks), so it cannot reach production unnoticed.
+FILING_ANY_HOUR = env.bool("FILING_ANY_HOUR", default=False)
 
 # --- Personal data --------------------------------------------------------------------
 # Key for the keyed hash (HMAC-SHA256) of personal identifiers such as the My Number.

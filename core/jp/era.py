@@ -117,6 +117,15 @@ def format_wareki(d: date, *, kanji_digits: bool = False) -> str:
     )
 
 
+def format_wareki_and_iso(d: date) -> str:
+    """「令和7年4月1日（2025-04-01）」, as staff pages show dates; the ISO date alone before
+    明治."""
+    try:
+        return f"{format_wareki(d)}（{d.isoformat()}）"
+    except JapaneseValueError:
+        return d.isoformat()
+
+
 def format_wareki_year_month(d: date, *, kanji_digits: bool = False) -> str:
     """「令和7年4月」: era, year and month of a date."""
     return f"{_era_year_text(d, kanji_digits)}{_number(d.month, kanji_digits)}月"

@@ -494,3 +494,18 @@ def test_a_second_record_of_the_member_can_be_chosen() -> None:
     response = submit(client_for(user), filing_payload(get_form("gendogaku"), record=second))
     assert response.status_code == 201
     assert response.json()["symbol"] == "13999999"
+
+
+def test_a_draft_with_attachments_is_refused_not_dropped() -> None:
+    user, record = insured_member()
+    form = get_form("tokutei_shippei")
+    payload = filing_payload(form, record=record)  # with its attachment files
+    assert payload.get("attachments")
+    response = submit(client_for(user), payload, query="?draft=1")
+    assert response.status_code == 400, response.json()
+    assert "下書きには添付ファイルを保存できません" in response.json()["errors"]["attachments"][0]
+    assert not Application.objects.exists()
+    # The schema says so.
+    schema = client_for(user).get("/api/schema/?format=json").json()
+    post = schema["paths"]["/api/v1/applications/"]["post"]
+    assert "下書きには添付ファイルを保存できません" in post["description"]

@@ -312,15 +312,16 @@ def test_actions_take_into_review_and_assign_to_me(client, reviewer):
     done = ApplicationFactory(completed=True)
     client.force_login(reviewer)
     ids = [str(a.pk) for a in [*apps, done]]
+    everything = f"{CHANGELIST}?status=all"  # the default view hides what is finished
     response = client.post(
-        CHANGELIST, {"action": "take_into_review", "_selected_action": ids}, follow=True
+        everything, {"action": "take_into_review", "_selected_action": ids}, follow=True
     )
     texts = [str(m) for m in response.context["messages"]]
     assert any("2件を審査中にしました" in t for t in texts)
     assert any("1件は処理しませんでした" in t and done.receipt_number in t for t in texts)
     assert Application.objects.filter(status=S.REVIEWING).count() == 2
     response = client.post(
-        CHANGELIST, {"action": "assign_to_me", "_selected_action": ids}, follow=True
+        everything, {"action": "assign_to_me", "_selected_action": ids}, follow=True
     )
     assert Application.objects.filter(assigned_reviewer=reviewer).count() == 3
 
@@ -371,6 +372,85 @@ def test_kana_search_lists_like_a_phone_book(client, reviewer):
     client.force_login(reviewer)
     rows = list(client.get(CHANGELIST, {"q": "ヤマダ"}).context["cl"].result_list)
     assert [a.pk for a in rows] == [akiko.pk, taro.pk]
-    # Other searches keep the queue order (newest first).
+    # Other searches list newest first.
     rows = list(client.get(CHANGELIST, {"q": taro.symbol}).context["cl"].result_list)
     assert rows[0].submitted_at >= rows[-1].submitted_at
+
+
+# --- a reviewer's day: the form remembers, the page says each thing once ------------------------
+
+
+def test_refused_status_form_keeps_the_chosen_status_and_comment(client, reviewer):
+    app = ApplicationFactory(reviewing=True, assigned_reviewer=reviewer)
+    client.force_login(reviewer)
+    body = client.get(change_url(app)).content.decode()
+    # Nothing is preselected: the reviewer picks the status.
+    assert '<option value="" selected>（選択してください）</option>' in body
+
+    # 返戻 without a comment: refused, and the page comes back with 返戻 still chosen.
+    response = client.post(
+        status_url(app), {"to_status": S.RETURNED, "comment": "", "expected_version": app.version}
+    )
+    assert any("状況コメント" in m for m in messages_of(response))
+    body = client.get(response.url).content.decode()
+    assert '<option value="returned" selected>返戻</option>' in body
+    assert '<option value="completed">審査完了</option>' in body
+
+    # Any error keeps the typed comment too (here a stale version).
+    response = client.post(
+        status_url(app),
+        {"to_status": S.RETURNED, "comment": "証明欄を記入してください。", "expected_version": 99},
+    )
+    body = client.get(response.url).content.decode()
+    assert '<option value="returned" selected>返戻</option>' in body
+    assert "証明欄を記入してください。</textarea>" in body
+    # Only once: the next visit shows a fresh form.
+    body = client.get(change_url(app)).content.decode()
+    assert '<option value="" selected>' in body and "証明欄を記入してください。" not in body
+
+    # No status chosen: refused with a Japanese message, nothing changes.
+    response = client.post(
+        status_url(app), {"to_status": "", "comment": "x", "expected_version": app.version}
+    )
+    assert "変更後の状況を選んでください。" in messages_of(response)
+    app.refresh_from_db()
+    assert app.status == S.REVIEWING
+
+
+def test_detail_shows_status_comment_and_reviewer_once_and_people_not_logins(client, reviewer):
+    from tests.factories.core import AttorneyFactory
+
+    attorney = AttorneyFactory(username="sr-login-name", last_name="社労", first_name="太郎")
+    app = ApplicationFactory(applicant=attorney)
+    ApplicationFactory._meta.model.objects.filter(pk=app.pk).update(status_comment="確認中です。")
+    client.force_login(reviewer)
+    client.post(
+        status_url(app),
+        {"to_status": S.REVIEWING, "comment": "審査を開始します。", "expected_version": 1},
+    )
+    body = client.get(change_url(app)).content.decode()
+    assert body.count("審査を開始します。") == 2  # the panel and the history row
+    assert body.count('id="current-status"') == 1
+    assert "→" not in body  # no "→ 受付" labels in the history
+    assert "社会保険労務士 社労 太郎" in body and "sr-login-name" not in body
+    assert f"{reviewer.last_name} {reviewer.first_name}" in body
+    # 支部 is text, not a link to a page the reviewer may not open; no user links either.
+    assert "/admin/core/branch/" not in body and "/admin/core/user/" not in body
+    assert "東京支部" in body
+
+    member_app = ApplicationFactory()
+    body = client.get(change_url(member_app)).content.decode()
+    assert '<td id="applicant-label">本人</td>' in body
+
+
+def test_returned_straight_from_received_in_the_admin(client, reviewer):
+    app = ApplicationFactory()
+    client.force_login(reviewer)
+    body = client.get(change_url(app)).content.decode()
+    assert '<option value="returned">返戻</option>' in body
+    client.post(
+        status_url(app),
+        {"to_status": S.RETURNED, "comment": "添付書類がありません。", "expected_version": 1},
+    )
+    app.refresh_from_db()
+    assert app.status == S.RETURNED

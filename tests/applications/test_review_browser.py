@@ -42,7 +42,7 @@ def test_reviewer_takes_into_review_then_returns_and_the_member_sees_it(
     queue = page.locator("#result_list")
     assert application.receipt_number in queue.inner_text()
     assert other.receipt_number in queue.inner_text()
-    page.locator("#changelist-filter").get_by_role("link", name="受付", exact=True).click()
+    page.locator("#queue-tabs").get_by_role("link", name=re.compile(r"^受付（")).click()
     page.wait_for_url(re.compile(r"status=received"))
     queue = page.locator("#result_list")
     assert application.receipt_number in queue.inner_text()
@@ -72,7 +72,7 @@ def test_reviewer_takes_into_review_then_returns_and_the_member_sees_it(
     page.click("#status-form input[type=submit]")
     page.wait_for_selector(".messagelist .success")
     assert page.locator("#current-status").inner_text() == "返戻"
-    history = page.locator(".inline-group").inner_text()
+    history = page.locator("#history").inner_text()
     assert "返戻" in history and "審査中" in history
     page.screenshot(path=f"{SCREENSHOTS}/review_detail.png", full_page=True)
 
@@ -100,5 +100,86 @@ def test_reviewer_takes_into_review_then_returns_and_the_member_sees_it(
         member_page.wait_for_selector("#history")
         assert "返戻" in member_page.locator("#status").inner_text()
         assert "審査を開始しました。" in member_page.locator("#history").inner_text()
+    finally:
+        context.close()
+
+
+def test_a_refused_status_form_keeps_the_reviewers_choice(page, reviewer):
+    application = ApplicationFactory(reviewing=True, assigned_reviewer=reviewer)
+    admin_login(page, reviewer.username, PASSWORD)
+    page.goto(f"{page.base_url}/admin/applications/application/{application.pk}/change/")
+    select = page.locator("#status-form select[name=to_status]")
+    assert select.input_value() == ""  # nothing preselected
+
+    # 返戻 without a comment: the error shows and 返戻 is still chosen.
+    select.select_option("returned")
+    page.click("#status-form input[type=submit]")
+    page.wait_for_selector(".messagelist .error")
+    assert "状況コメント" in page.locator(".messagelist").inner_text()
+    assert page.locator("#status-form select[name=to_status]").input_value() == "returned"
+
+    # The reviewer types the reason and clicks once more: it is returned, not completed.
+    page.fill("#status-form textarea[name=comment]", RETURN_REASON)
+    page.click("#status-form input[type=submit]")
+    page.wait_for_selector(".messagelist .success")
+    assert page.locator("#current-status").inner_text() == "返戻"
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.RETURNED
+    assert application.status_comment == RETURN_REASON
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (1366, 768)])
+def test_the_queue_is_readable_at_1280_and_1366(chromium, live_server, reviewer, width, height):
+    forms = ["kogaku_kaigo_gassan", "nini_keizoku_henko", "shobyo_teate", "gendogaku_gengaku"]
+    for i in range(30):
+        ApplicationFactory(
+            form_code=forms[i % len(forms)],
+            name="長谷川　美智子" if i % 2 else "髙橋　一郎",
+            reviewing=bool(i % 3 == 0),
+        )
+    context = chromium.new_context(
+        locale="ja-JP", timezone_id="Asia/Tokyo", viewport={"width": width, "height": height}
+    )
+    try:
+        page = context.new_page()
+        page.base_url = live_server.url
+        admin_login(page, reviewer.username, PASSWORD)
+        page.goto(f"{page.base_url}/admin/applications/application/")
+        page.wait_for_selector("#result_list")
+        page.screenshot(path=f"{SCREENSHOTS}/review_queue_{width}.png")
+
+        # The filter panel starts closed; the tabs with counts are in view.
+        assert not page.locator("#changelist-filter").is_visible()
+        assert "受付（" in page.locator("#queue-tabs").inner_text()
+        # No column is cut: the table fits in the window.
+        table = page.locator("#result_list").bounding_box()
+        assert table["x"] + table["width"] <= width
+        # No text is squeezed: every cell is on one line (rows as high as the header row's
+        # line), and the form column shows the short name with the full one on hover.
+        heights = page.eval_on_selector_all(
+            "#result_list tbody tr", "rows => rows.map(r => r.getBoundingClientRect().height)"
+        )
+        assert len(heights) == 30 and max(heights) < 2 * min(heights)
+        for column in ("field-receipt_number", "field-submitted_short", "field-form_short"):
+            cell = page.locator(f"#result_list tbody tr:first-child .{column}")
+            line = cell.evaluate("c => parseFloat(getComputedStyle(c).lineHeight) || 20")
+            assert cell.bounding_box()["height"] < 2 * line + 12, column
+        hover = page.locator("#result_list tbody .field-form_short span").first
+        assert len(hover.get_attribute("title")) > len(hover.inner_text())
+        # A screenful of rows.
+        bottoms = page.eval_on_selector_all(
+            "#result_list tbody tr", "rows => rows.map(r => r.getBoundingClientRect().bottom)"
+        )
+        assert sum(1 for b in bottoms if b <= height) >= 12
+
+        # The panel opens with one click, and stays open on the next page.
+        page.click("#toggle-filters")
+        assert page.locator("#changelist-filter").is_visible()
+        page.reload()
+        assert page.locator("#changelist-filter").is_visible()
+        table = page.locator("#result_list").bounding_box()
+        panel = page.locator("#changelist-filter").bounding_box()
+        assert table["x"] + table["width"] <= panel["x"]  # side by side, nothing cut
+        page.screenshot(path=f"{SCREENSHOTS}/review_queue_{width}_filters.png")
     finally:
         context.close()

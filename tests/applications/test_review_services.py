@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 
 ALLOWED = {
     (S.RECEIVED, S.REVIEWING),
+    (S.RECEIVED, S.RETURNED),
     (S.REVIEWING, S.COMPLETED),
     (S.REVIEWING, S.RETURNED),
 }
@@ -65,7 +66,7 @@ def test_transition_table_is_exactly_the_seed_workflow(reviewer, from_status, to
 
 
 def test_allowed_next_statuses_follow_the_table():
-    assert review.allowed_next_statuses(S.RECEIVED) == (S.REVIEWING,)
+    assert review.allowed_next_statuses(S.RECEIVED) == (S.REVIEWING, S.RETURNED)
     assert review.allowed_next_statuses(S.REVIEWING) == (S.COMPLETED, S.RETURNED)
     for final in (S.COMPLETED, S.RETURNED, S.DRAFT):
         assert review.allowed_next_statuses(final) == ()
@@ -305,3 +306,55 @@ def test_bulk_assign_to_me(reviewer):
     )
     assert sorted(result.succeeded) == sorted(a.pk for a in apps)
     assert set(Application.objects.values_list("assigned_reviewer", flat=True)) == {reviewer.pk}
+
+
+def test_taking_into_review_assigns_the_reviewer_unless_already_assigned(reviewer, tokyo):
+    unassigned = ApplicationFactory()
+    changed = review.application_change_status(
+        application_id=unassigned.pk,
+        to_status=S.REVIEWING,
+        comment="",
+        actor=reviewer,
+        expected_version=unassigned.version,
+    )
+    assert changed.assigned_reviewer == reviewer
+    assert changed.version == unassigned.version + 1  # one change, one version
+    event = AuditEvent.objects.get(action=AuditEvent.Action.STATUS)
+    assert event.changes["assigned_reviewer"] == [None, reviewer.pk]
+
+    colleague = BranchStaffFactory(branch=tokyo)
+    colleague.groups.add(Group.objects.get(name=REVIEWER))
+    theirs = ApplicationFactory(assigned_reviewer=colleague)
+    changed = review.application_change_status(
+        application_id=theirs.pk,
+        to_status=S.REVIEWING,
+        comment="",
+        actor=reviewer,
+        expected_version=theirs.version,
+    )
+    assert changed.assigned_reviewer == colleague
+
+
+def test_headquarters_taking_into_review_does_not_assign_itself(osaka):
+    hq = HeadquartersStaffFactory()
+    hq.groups.add(Group.objects.get(name=REVIEWER))
+    app = ApplicationFactory(record__employer__branch=osaka)
+    changed = review.application_change_status(
+        application_id=app.pk, to_status=S.REVIEWING, comment="", actor=hq, expected_version=1
+    )
+    assert changed.assigned_reviewer is None
+
+
+def test_returning_straight_from_received_is_one_history_row(reviewer):
+    app = ApplicationFactory()
+    before = app.status_changes.count()
+    changed = review.application_change_status(
+        application_id=app.pk,
+        to_status=S.RETURNED,
+        comment="領収書の添付がありません。添付して再申請してください。",
+        actor=reviewer,
+        expected_version=app.version,
+    )
+    assert changed.status == S.RETURNED
+    rows = list(app.status_changes.order_by("id").values_list("from_status", "to_status"))
+    assert len(rows) == before + 1 and rows[-1] == (S.RECEIVED, S.RETURNED)

@@ -108,3 +108,26 @@ def test_drafts_are_saved_at_any_time(moment):
     response = submit(client_for(user), payload, at=moment)
     assert response.status_code == 201, response.json()
     assert response.json()["status"] == "draft" and response.json()["receipt_number"] is None
+
+
+def test_the_demo_setting_lets_members_file_at_any_hour(settings):
+    settings.FILING_ANY_HOUR = True
+    user, record = insured_member()
+    moment = at(2026, 12, 30, 23, 30)  # year-end closure, at night
+    response = submit(client_for(user), filing_payload(get_form(FORM), record=record), at=moment)
+    assert response.status_code == 201, response.content
+    assert Application.objects.count() == 1
+
+
+def test_check_deploy_fails_while_the_demo_setting_is_on(settings):
+    from django.core.checks import run_checks
+
+    settings.FILING_ANY_HOUR = True
+    errors = [e for e in run_checks(include_deployment_checks=True) if e.id == "applications.E001"]
+    assert errors and errors[0].is_serious()
+    # Not a normal check: `runserver` and `migrate` still run for the demo.
+    assert not [e for e in run_checks() if e.id == "applications.E001"]
+    settings.FILING_ANY_HOUR = False
+    assert not [
+        e for e in run_checks(include_deployment_checks=True) if e.id == "applications.E001"
+    ]

@@ -70,3 +70,16 @@ def test_demo_member_has_applications_in_each_state_and_reruns_add_none():
     assert returned.status_changes.count() == 3
     call_command("demo_data", members=200, if_empty=True, no_progress=True, stdout=out)
     assert Application.objects.filter(applicant=member).count() == 3
+
+
+def test_postal_codes_match_the_prefecture():
+    from core.prefectures import postal_prefecture
+    from eligibility.models import Employer
+
+    call_command("demo_data", members=200, no_progress=True, stdout=io.StringIO())
+    for record in EligibilityRecord.objects.select_related("branch")[:200]:
+        if record.postal_code:
+            assert postal_prefecture(record.postal_code) == record.branch.code
+            assert record.address.startswith(record.branch.prefecture)
+    for employer in Employer.objects.select_related("branch")[:100]:
+        assert postal_prefecture(employer.postal_code) == employer.branch.code

@@ -367,3 +367,35 @@ def test_unfiltered_list_uses_the_table_estimate():
         estimate_from = 0
 
     assert Estimating(EligibilityRecord.objects.order_by("-id"), 2).count >= 0
+
+
+def test_record_page_shows_todays_burden_yen_and_wareki_without_dead_links(client, reviewer):
+    from django.utils import timezone
+
+    from core.jp.era import format_wareki
+
+    record = InsuredRecordFactory(
+        birth_date=date(1980, 5, 1),
+        acquired_on=date(2010, 4, 1),
+        standard_monthly_remuneration=240000,
+    )
+    DependentRecordFactory(insured_record=record)
+    client.force_login(reviewer)
+    body = client.get(record_url(record)).content.decode()
+    assert f"3割（{format_wareki(timezone.localdate())}現在）" in body
+    assert "240,000円" in body
+    assert "昭和55年5月1日（1980-05-01）" in body
+    assert "平成22年4月1日（2010-04-01）" in body
+    assert "資格継続中" in body
+    # 支部 as text (the reviewer may not open the branch page), here and in the dependents.
+    assert "/admin/core/branch/" not in body
+
+
+def test_record_editor_keeps_the_inputs_and_sees_the_burden(client, hq_admin):
+    record = InsuredRecordFactory(
+        birth_date=date(1950, 5, 10), standard_monthly_remuneration=300000
+    )
+    client.force_login(hq_admin)
+    body = client.get(record_url(record)).content.decode()
+    assert 'name="birth_date"' in body and 'name="standard_monthly_remuneration"' in body
+    assert "負担割合（本日）" in body
