@@ -260,11 +260,11 @@ class AssignedReviewerFilter(DefaultingListFilter):
             return queryset.filter(assigned_reviewer=request.user)
         if value == "none":
             return queryset.filter(assigned_reviewer__isnull=True)
-        if value:
-            # An id that cannot exist (too large, not digits) matches nothing.
-            pk = parse_id(value)
-            return queryset.filter(assigned_reviewer_id=pk) if pk else queryset.none()
-        return queryset
+        if not value or value == ALL:
+            return queryset
+        # An id that cannot exist (too large, not digits) matches nothing.
+        pk = parse_id(value)
+        return queryset.filter(assigned_reviewer_id=pk) if pk else queryset.none()
 
 
 class BranchFilter(admin.SimpleListFilter):
