@@ -180,8 +180,11 @@ def validate_bank_account(data: Mapping[str, Any]) -> BankAccount:
     else:
         bank = _banks().get(bank_code)
         if bank is None:
-            fail("bank_code", f"金融機関コード「{bank_code}」の金融機関は見つかりません。"
-                              "通帳やキャッシュカードで金融機関コードを確認してください。")
+            fail(
+                "bank_code",
+                f"金融機関コード「{bank_code}」の金融機関は見つかりません。"
+                "通帳やキャッシュカードで金融機関コードを確認してください。",
+            )
 
     account_type = _account_type(data.get("account_type"))
     if account_type == "?":
@@ -195,18 +198,26 @@ def validate_bank_account(data: Mapping[str, Any]) -> BankAccount:
         fail("yucho_symbol", "記号・番号はゆうちょ銀行の場合のみ入力してください。")
     elif uses_passbook:
         if branch_code is not None or account_number is not None:
-            fail("yucho_symbol", "ゆうちょ銀行は「記号・番号」か「店番・口座番号」の"
-                                 "どちらか一方を入力してください。")
+            fail(
+                "yucho_symbol",
+                "ゆうちょ銀行は「記号・番号」か「店番・口座番号」の"
+                "どちらか一方を入力してください。",
+            )
         if yucho_symbol is None:
             fail("yucho_symbol", "通帳の記号（5桁）を入力してください。")
         elif not (_is_digits(yucho_symbol) and len(yucho_symbol) == 5):
             fail("yucho_symbol", "記号は5桁の数字で入力してください。")
         elif yucho_symbol[0] == "0" and not YUCHO_ACCEPT_FURIKAE:
-            fail("yucho_symbol", "記号が「0」で始まる振替口座は振込先に指定できません。"
-                                 "記号が「1」で始まる通常貯金の口座を指定してください。")
+            fail(
+                "yucho_symbol",
+                "記号が「0」で始まる振替口座は振込先に指定できません。"
+                "記号が「1」で始まる通常貯金の口座を指定してください。",
+            )
         elif yucho_symbol[0] != "1":
-            fail("yucho_symbol", "ゆうちょ銀行の記号は「1」で始まる5桁の数字です。"
-                                 "通帳の記号を確認してください。")
+            fail(
+                "yucho_symbol",
+                "ゆうちょ銀行の記号は「1」で始まる5桁の数字です。通帳の記号を確認してください。",
+            )
         if yucho_number is None:
             fail("yucho_number", "通帳の番号（8桁まで）を入力してください。")
         elif not (_is_digits(yucho_number) and 2 <= len(yucho_number) <= 8):
@@ -215,9 +226,11 @@ def validate_bank_account(data: Mapping[str, Any]) -> BankAccount:
             fail("yucho_number", "番号が正しくありません。通帳の番号を確認してください。")
         if account_type not in (None, "1"):
             fail("account_type", "ゆうちょ銀行の通常貯金の預金種目は「普通」です。")
-        if yucho_symbol and yucho_number and not errors.keys() & {
-            "yucho_symbol", "yucho_number", "account_type"
-        }:
+        if (
+            yucho_symbol
+            and yucho_number
+            and not errors.keys() & {"yucho_symbol", "yucho_number", "account_type"}
+        ):
             branch_code, account_number = yucho_to_zengin(yucho_symbol, yucho_number)
             account_type = "1"
     else:
@@ -242,15 +255,20 @@ def validate_bank_account(data: Mapping[str, Any]) -> BankAccount:
             fail("account_type", "預金種目を選択してください。")
 
     branch: tuple[str, str] | None = None
-    if bank is not None and branch_code is not None and not errors.keys() & {
-        "branch_code", "yucho_symbol", "yucho_number"
-    }:
+    if (
+        bank is not None
+        and branch_code is not None
+        and not errors.keys() & {"branch_code", "yucho_symbol", "yucho_number"}
+    ):
         branch = bank.branches.get(branch_code)
         if branch is None:
             field = "yucho_symbol" if uses_passbook else "branch_code"
             what = "記号から求めた店番" if uses_passbook else "支店コード"
-            fail(field, f"{bank.name}に{what}「{branch_code}」の店舗は見つかりません。"
-                        "通帳やキャッシュカードで確認してください。")
+            fail(
+                field,
+                f"{bank.name}に{what}「{branch_code}」の店舗は見つかりません。"
+                "通帳やキャッシュカードで確認してください。",
+            )
 
     holder_raw = data.get("holder_name")
     holder = ""
@@ -260,12 +278,17 @@ def validate_bank_account(data: Mapping[str, Any]) -> BankAccount:
         try:
             holder = to_zengin_kana(holder_raw)
         except JapaneseValueError as exc:
-            fail("holder_name", exc.message.rstrip("。") + "。口座名義は通帳のとおりカタカナで"
-                                                           "入力してください。")
+            fail(
+                "holder_name",
+                exc.message.rstrip("。") + "。口座名義は通帳のとおりカタカナで入力してください。",
+            )
         else:
             if len(holder) > HOLDER_MAX_LENGTH:
-                fail("holder_name", f"口座名義は半角{HOLDER_MAX_LENGTH}文字以内にしてください"
-                                    f"（現在{len(holder)}文字）。")
+                fail(
+                    "holder_name",
+                    f"口座名義は半角{HOLDER_MAX_LENGTH}文字以内にしてください"
+                    f"（現在{len(holder)}文字）。",
+                )
 
     if errors:
         raise FormDataError(errors)
@@ -283,3 +306,44 @@ def validate_bank_account(data: Mapping[str, Any]) -> BankAccount:
         yucho_symbol=yucho_symbol if uses_passbook else None,
         yucho_number=yucho_number if uses_passbook else None,
     )
+
+
+# --- search (the member site's bank and branch pickers) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BankHit:
+    code: str
+    name: str
+    kana: str
+
+
+def _matches(term: str, code: str, name: str, kana: str) -> bool:
+    return term in code or term in name or term in kana
+
+
+def search_banks(term: str, *, limit: int = 20) -> list[BankHit]:
+    """Banks whose code, name or kana contains ``term`` (digits and kana normalised)."""
+    term = normalize_digits(term.strip())
+    if not term:
+        return []
+    hits = [
+        BankHit(code, bank.name, bank.kana)
+        for code, bank in sorted(_banks().items())
+        if _matches(term, code, bank.name, bank.kana)
+    ]
+    return hits[:limit]
+
+
+def search_branches(bank_code: str, term: str, *, limit: int = 30) -> list[BankHit]:
+    """Branches of ``bank_code`` whose code, name or kana contains ``term`` (all when empty)."""
+    bank = _banks().get(normalize_digits(bank_code.strip()))
+    if bank is None:
+        return []
+    term = normalize_digits(term.strip())
+    hits = [
+        BankHit(code, name, kana)
+        for code, (name, kana) in sorted(bank.branches.items())
+        if not term or _matches(term, code, name, kana)
+    ]
+    return hits[:limit]

@@ -367,22 +367,18 @@ def application_submit_outcome(
     form = _form(form_code)
     if draft is not None:
         _check_draft(draft, applicant, form)
-    may_file(user=applicant, record=record, form=form)
     today = now.astimezone(JST).date()
-
-    errors: dict[str, list[str]] = {}
-    if getattr(applicant, "is_attorney", False) and not is_eligible_on(
-        acquired=record.acquired_on, lost=record.lost_on, on=today
-    ):
-        _add(errors, "record", "この資格情報は本日時点で有効ではないため申請できません。")
-    cleaned = _clean_data(form, data, today, errors)
-    bank = _clean_bank(form, bank_account, errors)
-    uploads = _clean_attachments(form, attachments, cleaned, errors)
-    if resubmission_of is not None:
-        for message in _resubmission_problems(resubmission_of, applicant, form, draft):
-            _add(errors, "resubmission_of", message)
-    if errors:
-        raise FormDataError(errors)
+    cleaned, bank, uploads = _validated(
+        applicant=applicant,
+        record=record,
+        form=form,
+        data=data,
+        bank_account=bank_account,
+        attachments=attachments,
+        today=today,
+        resubmission_of=resubmission_of,
+        draft=draft,
+    )
 
     day = today
     ReceiptCounter.objects.get_or_create(day=day)
@@ -436,6 +432,68 @@ def application_submit_outcome(
         _delete(written)
         raise
     return SubmitOutcome(application, created=True)
+
+
+def application_check(
+    *,
+    applicant: Any,
+    record: EligibilityRecord,
+    form_code: str,
+    data: Mapping[str, Any],
+    bank_account: Mapping[str, Any] | None,
+    attachments: Sequence[Attachment],
+    now: datetime | None = None,
+    resubmission_of: Application | None = None,
+    draft: Application | None = None,
+) -> None:
+    """Every check :func:`application_submit_outcome` makes on the content, writing nothing
+    and at any hour (the member site's confirmation step). Raises :class:`FormDataError` or
+    :class:`FilingNotAllowed` exactly as a submission would."""
+    now = now or clock.now()
+    form = _form(form_code)
+    if draft is not None:
+        _check_draft(draft, applicant, form)
+    _validated(
+        applicant=applicant,
+        record=record,
+        form=form,
+        data=data,
+        bank_account=bank_account,
+        attachments=attachments,
+        today=now.astimezone(JST).date(),
+        resubmission_of=resubmission_of,
+        draft=draft,
+    )
+
+
+def _validated(
+    *,
+    applicant: Any,
+    record: EligibilityRecord,
+    form: FormDefinition,
+    data: Mapping[str, Any],
+    bank_account: Mapping[str, Any] | None,
+    attachments: Sequence[Attachment],
+    today: date,
+    resubmission_of: Application | None,
+    draft: Application | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None, list[tuple[str, CleanUpload]]]:
+    """(cleaned data, bank account, checked uploads), or FormDataError with every problem."""
+    may_file(user=applicant, record=record, form=form)
+    errors: dict[str, list[str]] = {}
+    if getattr(applicant, "is_attorney", False) and not is_eligible_on(
+        acquired=record.acquired_on, lost=record.lost_on, on=today
+    ):
+        _add(errors, "record", "この資格情報は本日時点で有効ではないため申請できません。")
+    cleaned = _clean_data(form, data, today, errors)
+    bank = _clean_bank(form, bank_account, errors)
+    uploads = _clean_attachments(form, attachments, cleaned, errors)
+    if resubmission_of is not None:
+        for message in _resubmission_problems(resubmission_of, applicant, form, draft):
+            _add(errors, "resubmission_of", message)
+    if errors:
+        raise FormDataError(errors)
+    return cleaned, bank, uploads
 
 
 # --- helpers ---------------------------------------------------------------------------------
