@@ -148,7 +148,7 @@ def lockout_message(locked_until: datetime) -> str:
     return _(
         "このアカウントはログインに続けて失敗したためロックされています。"
         "%(until)s以降に、もう一度ログインしてください。"
-    ) % {"until": f"{local:%Y年%-m月%-d日 %H:%M}"}
+    ) % {"until": f"{local:%Y-%m-%d %H:%M}"}
 
 
 @require_http_methods(["GET", "POST"])

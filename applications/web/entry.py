@@ -16,6 +16,7 @@ from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from applications.forms_catalogue import FieldSpec, FormDefinition
 from applications.forms_catalogue.schema import Condition
@@ -154,14 +155,27 @@ def field_views(
 #: The bank account inputs (applications.bank), with their keyboard.
 BANK_INPUTS: tuple[tuple[str, str, str, int], ...] = (
     # key, label, inputmode, max length
-    ("bank_code", "金融機関コード（4桁）", "numeric", 4),
-    ("branch_code", "支店コード（店番・3桁）", "numeric", 3),
-    ("account_number", "口座番号（7桁まで）", "numeric", 8),
-    ("holder_name", "口座名義（カナ）", "", 30),
-    ("yucho_symbol", "ゆうちょ銀行の記号（5桁）", "numeric", 5),
-    ("yucho_number", "ゆうちょ銀行の番号（8桁まで）", "numeric", 8),
+    ("bank_code", gettext_noop("金融機関コード（4桁）"), "numeric", 4),
+    ("branch_code", gettext_noop("支店コード（店番・3桁）"), "numeric", 3),
+    ("account_number", gettext_noop("口座番号（7桁まで）"), "numeric", 8),
+    ("holder_name", gettext_noop("口座名義（カナ）"), "", 30),
+    ("yucho_symbol", gettext_noop("ゆうちょ銀行の記号（5桁）"), "numeric", 5),
+    ("yucho_number", gettext_noop("ゆうちょ銀行の番号（8桁まで）"), "numeric", 8),
 )
-ACCOUNT_TYPE_CHOICES = (("1", "普通"), ("2", "当座"), ("4", "貯蓄"))
+ACCOUNT_TYPE_CHOICES = (
+    ("1", gettext_noop("普通")),
+    ("2", gettext_noop("当座")),
+    ("4", gettext_noop("貯蓄")),
+)
+#: The status names as members read them (the model's labels, marked here for the member
+#: site's catalogue check).
+STATUS_NAMES = (
+    gettext_noop("下書き"),
+    gettext_noop("受付"),
+    gettext_noop("審査中"),
+    gettext_noop("審査完了"),
+    gettext_noop("返戻"),
+)
 
 
 def bank_views(values: Mapping[str, Any] | None, errors: Mapping[str, list[str]]) -> dict:

@@ -13,6 +13,7 @@ from typing import Any
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -43,7 +44,11 @@ from eligibility.rules.dates import is_eligible_on
 from eligibility.selectors import records_for_member
 
 #: The catalogue's groups, in the order of the page (seed 000: 給付・適用・保健).
-CATEGORIES = (("benefit", "給付"), ("eligibility", "適用"), ("health", "保健"))
+CATEGORIES = (
+    ("benefit", gettext_noop("給付")),
+    ("eligibility", gettext_noop("適用")),
+    ("health", gettext_noop("保健")),
+)
 
 
 def _closed_message(user: Any) -> str:

@@ -1,0 +1,54 @@
+"""Translations of the member site: every member-facing string has English, the catalogue's
+texts are listed for makemessages, and the pages switch language and remember it."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from applications.forms_catalogue.translation import catalogue_texts, messages_module
+from core.i18n_check import po_path, untranslated
+from tests.applications.filing_support import OPEN_AT, clock_at, insured_member
+
+
+def test_every_member_facing_string_has_english():
+    assert untranslated("en") == []
+
+
+def test_catalogue_message_list_is_current():
+    """Run ``manage.py catalogue_messages`` (then makemessages) after changing the catalogue."""
+    path = po_path("en").parents[3] / "applications" / "forms_catalogue" / "messages.py"
+    assert path.read_text(encoding="utf-8") == messages_module()
+    assert "傷病手当金支給申請書" in catalogue_texts()
+
+
+def test_compiled_catalogue_exists():
+    """CI compiles the catalogues (scripts/setup.sh runs compilemessages)."""
+    assert po_path("en").with_suffix(".mo").exists()
+    assert "en" in dict(settings.LANGUAGES)
+
+
+@pytest.mark.django_db
+def test_switcher_remembers_english_and_pages_are_english(client):
+    user, record = insured_member()
+    client.force_login(user)
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": "/applications/file/"}
+    )
+    assert response.status_code == 302
+    assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    body = client.get(reverse("applications:file-catalogue")).content.decode()
+    assert '<html lang="en">' in body
+    assert "Choose a form" in body and "Application for sickness and injury allowance" in body
+    assert "Benefits" in body and "Health services" in body
+    with clock_at(OPEN_AT):
+        client.post(reverse("applications:file-record", args=["gendogaku"]), {"record": record.pk})
+    from applications.models import Application
+
+    draft = Application.objects.get(applicant=user)
+    body = client.get(reverse("applications:file-entry", args=[draft.pk])).content.decode()
+    assert "Month from which it should apply" in body and "Save as draft" in body
+    assert "Enter this when" in body  # required_when note
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    assert "申請書を選ぶ" in client.get(reverse("applications:file-catalogue")).content.decode()
