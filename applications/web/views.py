@@ -21,7 +21,7 @@ from applications import clock
 from applications.bank import search_banks, search_branches
 from applications.forms_catalogue import FormDataError, FormDefinition, UnknownFormError, get_form
 from applications.models import Application
-from applications.presentation import bank_rows, entered_rows
+from applications.presentation import bank_rows, entered_rows, wareki_and_iso
 from applications.selectors import application_for_applicant, draft_for_applicant
 from applications.services.filing import (
     FilingConflict,
@@ -202,6 +202,7 @@ def _entry_context(
     shown |= {k for k in errors if k.startswith("bank_account.")}
     return {
         "draft": draft,
+        "birth_date_text": wareki_and_iso(draft.birth_date) if draft.birth_date else "",
         "form": form,
         "fields": field_views(form, values, errors),
         "bank": bank_views(bank, errors) if form.pays_money else None,
