@@ -25,6 +25,8 @@ MEMBER_FACING: tuple[str, ...] = (
     "applications/templates/applications/site/",
     "applications/web/",
     "applications/presentation.py",
+    "applications/forms_catalogue/registry.py",
+    "applications/bank.py",
     "applications/forms_catalogue/messages.py",
     "core/member_site.py",
     "core/views.py",

@@ -52,3 +52,30 @@ def test_switcher_remembers_english_and_pages_are_english(client):
     assert "Enter this when" in body  # required_when note
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
     assert "申請書を選ぶ" in client.get(reverse("applications:file-catalogue")).content.decode()
+
+
+@pytest.mark.django_db
+def test_validation_messages_follow_the_page_language(client):
+    """The catalogue's and the bank account's messages, beside their field, in English."""
+    from applications.models import Application
+
+    user, record = insured_member()
+    client.force_login(user)
+    with clock_at(OPEN_AT):
+        client.post(
+            reverse("applications:file-record", args=["shobyo_teate"]), {"record": record.pk}
+        )
+    draft = Application.objects.get(applicant=user)
+    url = reverse("applications:file-entry", args=[draft.pk])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with clock_at(OPEN_AT):
+        body = client.post(
+            url,
+            {"action": "confirm", "data.third_party": "true", "bank_account.bank_code": "12"},
+        ).content.decode()
+    assert "Enter &quot;Illness or injury&quot;." in body
+    assert "The bank code is 4 digits." in body
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    with clock_at(OPEN_AT):
+        body = client.post(url, {"action": "confirm"}).content.decode()
+    assert "傷病名を入力してください。" in body
