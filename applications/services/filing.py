@@ -39,6 +39,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from applications import clock
 from applications.bank import FIELDS as BANK_FIELDS
@@ -154,13 +155,16 @@ def may_file(*, user: Any, record: EligibilityRecord, form: FormDefinition) -> N
     if getattr(user, "is_member", False):
         if record.person.user_id != user.pk:
             raise FilingNotAllowed(
-                "選択された資格情報では申請できません。ご本人の資格情報を選択してください。"
+                _("選択された資格情報では申請できません。ご本人の資格情報を選択してください。")
             )
     elif getattr(user, "is_attorney", False):
         if not form.attorneys_may_file:
             raise FilingNotAllowed(
-                f"「{form.name}」は保健事業の申請書のため、社会保険労務士の方は電子申請できません。"
-                "加入者ご本人が申請してください。"
+                _(
+                    "「%(form)s」は保健事業の申請書のため、社会保険労務士の方は電子申請できません。"
+                    "加入者ご本人が申請してください。"
+                )
+                % {"form": _(form.name)}
             )
     elif not is_filing_staff(user):
         raise FilingNotAllowed(_STAFF_REFUSED)
@@ -169,8 +173,11 @@ def may_file(*, user: Any, record: EligibilityRecord, form: FormDefinition) -> N
         raise FilingNotAllowed("他の支部の資格情報では申請できません。")
     if record.kind == Kind.DEPENDENT and not form.dependents_may_file:
         raise FilingNotAllowed(
-            f"「{form.name}」は被扶養者（ご家族）の資格では申請できません。"
-            "被保険者の方の資格情報で申請してください。"
+            _(
+                "「%(form)s」は被扶養者（ご家族）の資格では申請できません。"
+                "被保険者の方の資格情報で申請してください。"
+            )
+            % {"form": _(form.name)}
         )
 
 
@@ -217,13 +224,16 @@ def filing_record(
         raise FilingNotAllowed(_STAFF_REFUSED)
     if getattr(user, "is_member", False):
         if record_id is None:
-            raise FormDataError({"record": ["申請に使う資格情報を選択してください。"]})
+            raise FormDataError({"record": [_("申請に使う資格情報を選択してください。")]})
         record = own_record(user=user, record_id=record_id)
         if record is None:
             raise FormDataError(
                 {
                     "record": [
-                        "選択された資格情報が見つかりません。資格情報の一覧から選択し直してください。"
+                        _(
+                            "選択された資格情報が見つかりません。"
+                            "資格情報の一覧から選択し直してください。"
+                        )
                     ]
                 }
             )
@@ -235,12 +245,20 @@ def filing_record(
         )
     given = {"symbol": symbol, "number": number, "branch_number": branch_number}
     missing = {
-        name: [f"{label}を入力してください。"]
-        for (name, value), label in zip(given.items(), ("記号", "番号", "枝番"), strict=True)
+        name: [message]
+        for (name, value), message in zip(
+            given.items(),
+            (
+                _("記号を入力してください。"),
+                _("番号を入力してください。"),
+                _("枝番を入力してください。"),
+            ),
+            strict=True,
+        )
         if not (value or "").strip()
     }
     if birth_date is None:
-        missing["birth_date"] = ["生年月日を入力してください。"]
+        missing["birth_date"] = [_("生年月日を入力してください。")]
     if missing:
         raise FormDataError(missing)
     assert symbol and number and branch_number and birth_date
@@ -254,21 +272,27 @@ def filing_record(
         staff=None if attorney else user,
     )
     if not matches:
-        when = "本日時点で有効な" if attorney else ""
-        raise FormDataError(
-            {
-                "record": [
-                    f"記号・番号・枝番・生年月日のすべてに一致する{when}資格情報が見つかりません。"
-                    "資格情報のお知らせ等で記号・番号・枝番と、加入者の生年月日を確認してください。"
-                ]
-            }
+        message = (
+            _(
+                "記号・番号・枝番・生年月日のすべてに一致する本日時点で有効な資格情報が"
+                "見つかりません。資格情報のお知らせ等で記号・番号・枝番と、"
+                "加入者の生年月日を確認してください。"
+            )
+            if attorney
+            else _(
+                "記号・番号・枝番・生年月日のすべてに一致する資格情報が見つかりません。"
+                "資格情報のお知らせ等で記号・番号・枝番と、加入者の生年月日を確認してください。"
+            )
         )
+        raise FormDataError({"record": [message]})
     if len(matches) > 1:
         raise FormDataError(
             {
                 "record": [
-                    "記号・番号・枝番・生年月日に一致する資格情報が複数あるため特定できません。"
-                    "協会けんぽの支部にお問い合わせください。"
+                    _(
+                        "記号・番号・枝番・生年月日に一致する資格情報が複数あるため特定できません。"
+                        "協会けんぽの支部にお問い合わせください。"
+                    )
                 ]
             }
         )
@@ -484,7 +508,7 @@ def _validated(
     if getattr(applicant, "is_attorney", False) and not is_eligible_on(
         acquired=record.acquired_on, lost=record.lost_on, on=today
     ):
-        _add(errors, "record", "この資格情報は本日時点で有効ではないため申請できません。")
+        _add(errors, "record", _("この資格情報は本日時点で有効ではないため申請できません。"))
     cleaned = _clean_data(form, data, today, errors)
     bank = _clean_bank(form, bank_account, errors)
     uploads = _clean_attachments(form, attachments, cleaned, errors)
@@ -606,7 +630,7 @@ def _clean_bank(
             _add(errors, "bank_account", f"「{form.name}」では振込先の口座情報は不要です。")
         return None
     if not bank_account:
-        _add(errors, "bank_account", "給付金の振込先の口座情報を入力してください。")
+        _add(errors, "bank_account", _("給付金の振込先の口座情報を入力してください。"))
         return None
     try:
         account = validate_bank_account(bank_account)
@@ -619,7 +643,7 @@ def _clean_bank(
 
 
 def _check_upload(item: Attachment) -> CleanUpload | UploadError:
-    _, filename, content = item
+    _kind, filename, content = item
     try:
         return validate_upload(content, filename=filename)
     except UploadError as exc:
@@ -635,7 +659,7 @@ def _clean_attachments(
     """Each file checked by content (images re-encoded without metadata), then the counts per
     attachment code against the form (required, required_when, max_count)."""
     known = {spec.code for spec in form.attachments}
-    for kind, _, _ in attachments:
+    for kind, _name, _content in attachments:
         if kind not in known:
             _add(errors, f"attachments.{kind}", f"「{kind}」は{form.name}の添付書類にありません。")
     if len(attachments) > 1:
@@ -644,12 +668,12 @@ def _clean_attachments(
     else:
         results = [_check_upload(item) for item in attachments]
     uploads: list[tuple[str, CleanUpload]] = []
-    for (kind, filename, _), result in zip(attachments, results, strict=True):
+    for (kind, filename, _content), result in zip(attachments, results, strict=True):
         if isinstance(result, UploadError):
             _add(errors, "attachments", f"{_display_name(filename)}: {result.message}")
         else:
             uploads.append((kind, result))
-    counts = Counter(kind for kind, _, _ in attachments if kind in known)
+    counts = Counter(kind for kind, _name, _content in attachments if kind in known)
     try:
         # With invalid form data the conditional requirements cannot be evaluated: the
         # unconditional ones and the maximum counts still are.

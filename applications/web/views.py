@@ -12,8 +12,8 @@ from typing import Any
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -36,6 +36,7 @@ from applications.services.filing import (
 )
 from applications.web import pending
 from applications.web.entry import bank_from_post, bank_views, data_from_post, field_views
+from core.jp.calendar import JST, SERVICE_CLOSE, SERVICE_OPEN
 from core.jp.era import parse_wareki
 from core.jp.errors import JapaneseValueError
 from core.member_site import applicant_required
@@ -56,8 +57,23 @@ def _closed_message(user: Any) -> str:
     try:
         ensure_service_open(user=user, now=clock.now())
     except ServiceClosed as exc:
-        return exc.message
+        return closed_text(exc)
     return ""
+
+
+def closed_text(exc: ServiceClosed) -> str:
+    """The service's notice in Japanese; in another language the same facts from its parts."""
+    if get_language().startswith("ja"):
+        return exc.message
+    when = exc.reopens_at.astimezone(JST)
+    return _(
+        "電子申請の受付時間外です。受付時間は平日%(open)s時～%(close)s時"
+        "（祝日・12月29日～1月3日を除く）です。次の受付開始は%(when)sです。"
+    ) % {
+        "open": SERVICE_OPEN.hour,
+        "close": SERVICE_CLOSE.hour,
+        "when": f"{when:%Y-%m-%d %H:%M}",
+    }
 
 
 # --- catalogue -------------------------------------------------------------------------------
@@ -345,7 +361,9 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 _entry_context(request, draft, form, values, bank, exc.errors),
                 status=400,
             )
-        except (ServiceClosed, FilingNotAllowed, FilingConflict) as exc:
+        except ServiceClosed as exc:
+            problem = closed_text(exc)
+        except (FilingNotAllowed, FilingConflict) as exc:
             problem = exc.message
         else:
             pending.clear(request, draft.pk)

@@ -6,10 +6,19 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
 
 from applications.forms_catalogue.translation import catalogue_texts, messages_module
 from core.i18n_check import po_path, untranslated
 from tests.applications.filing_support import OPEN_AT, clock_at, insured_member
+
+
+@pytest.fixture(autouse=True)
+def _back_to_japanese():
+    """A request in English leaves English active in this thread (LocaleMiddleware does not
+    deactivate it): later tests calling the services directly expect Japanese."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def test_every_member_facing_string_has_english():
@@ -79,3 +88,23 @@ def test_validation_messages_follow_the_page_language(client):
     with clock_at(OPEN_AT):
         body = client.post(url, {"action": "confirm"}).content.decode()
     assert "傷病名を入力してください。" in body
+
+
+@pytest.mark.django_db
+def test_service_hours_and_record_messages_in_english(client):
+    from datetime import datetime
+
+    from applications.models import Application
+    from core.jp.calendar import JST
+
+    user, record = insured_member()
+    client.force_login(user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with clock_at(OPEN_AT):
+        body = client.post(reverse("applications:file-record", args=["gendogaku"])).content.decode()
+        assert "Choose the eligibility record to file with." in body
+        client.post(reverse("applications:file-record", args=["gendogaku"]), {"record": record.pk})
+    draft = Application.objects.get(applicant=user)
+    with clock_at(datetime(2026, 3, 14, 10, 0, tzinfo=JST)):  # a Saturday
+        body = client.get(reverse("applications:file-entry", args=[draft.pk])).content.decode()
+    assert "Online filing is closed now." in body and "2026-03-16 08:00" in body
