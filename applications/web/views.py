@@ -336,8 +336,12 @@ def pending_file(request: HttpRequest, pk: int, item_id: str) -> FileResponse:
 @applicant_required
 def confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """What will be filed, then 「申請する」. A double submission files once (the draft's id is
-    the Idempotency-Key)."""
-    draft = draft_for_applicant(user=request.user, pk=pk)
+    the Idempotency-Key); a second tap after filing lands on the completion page."""
+    try:
+        draft = draft_for_applicant(user=request.user, pk=pk)
+    except Http404:
+        filed = application_for_applicant(user=request.user, pk=pk)  # Http404 if not theirs
+        return redirect("applications:file-done", pk=filed.pk)
     form = get_form(draft.form_code, draft.form_version)
     problem = ""
     if request.method == "POST":

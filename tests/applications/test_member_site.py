@@ -204,8 +204,9 @@ def test_bank_form_with_attachments_filed(client):
         page = client.get(confirm_url).content.decode()
         assert "みずほ" in page and "東京営業部" in page
         client.post(confirm_url)
-        again = client.post(confirm_url)  # a second click does not file twice
-    assert again.status_code == 404
+        again = client.post(confirm_url)  # a second tap does not file twice
+    assert again.status_code == 302
+    assert again["Location"] == reverse("applications:file-done", args=[draft.pk])
     application = Application.objects.get(pk=draft.pk)
     assert application.status == ApplicationStatus.RECEIVED
     assert application.bank_account["bank_code"] == "0001"
@@ -299,3 +300,17 @@ def test_bank_search_json(client):
     assert {"code": "0001", "name": "みずほ"} in banks
     branches = client.get(reverse("applications:branches", args=["0001"]), {"q": "東京"}).json()
     assert any(b["code"] == "001" for b in branches["results"])
+
+
+def test_someone_elses_draft_is_a_404_everywhere(client):
+    owner, record = insured_member()
+    client.force_login(owner)
+    draft = start(client, "gendogaku", record)
+    intruder, _ = insured_member()
+    client.force_login(intruder)
+    for name in ("file-entry", "file-confirm", "file-done"):
+        assert client.get(reverse(f"applications:{name}", args=[draft.pk])).status_code == 404
+    assert client.post(reverse("applications:file-confirm", args=[draft.pk])).status_code == 404
+    assert (
+        client.get(reverse("applications:file-pending", args=[draft.pk, "abc"])).status_code == 404
+    )
