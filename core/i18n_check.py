@@ -31,6 +31,7 @@ MEMBER_FACING: tuple[str, ...] = (
     "applications/forms_catalogue/messages.py",
     "core/member_site.py",
     "core/views.py",
+    "core/uploads.py",
 )
 
 

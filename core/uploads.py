@@ -29,6 +29,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 
 import magic
 import pillow_heif
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 from pypdf import PdfReader
 from pypdf.errors import PyPdfError
@@ -51,7 +53,7 @@ pillow_heif.register_heif_opener()
 
 _MB = 1024 * 1024
 
-UNSUPPORTED_MESSAGE = (
+UNSUPPORTED_MESSAGE = gettext_noop(
     "ファイルの形式に対応していません。JPEG、PNG、HEIC、PDFのいずれかを添付してください。"
 )
 
@@ -104,17 +106,24 @@ def _mb(n: int) -> str:
 def _corrupt() -> UploadError:
     return UploadError(
         "corrupt",
-        "ファイルが壊れているか、途中までしか送信されていないため読み込めません。"
-        "元のファイルを確認して、もう一度添付してください。",
+        _(
+            "ファイルが壊れているか、途中までしか送信されていないため読み込めません。"
+            "元のファイルを確認して、もう一度添付してください。"
+        ),
     )
 
 
 def _too_many_pixels(width: int | None = None, height: int | None = None) -> UploadError:
-    size = f"（この画像は{width}×{height}画素）" if width and height else ""
+    size = ""
+    if width and height:
+        size = _("（この画像は%(w)s×%(h)s画素）") % {"w": width, "h": height}
     return UploadError(
         "too_many_pixels",
-        f"画像の画素数が上限（{MAX_IMAGE_PIXELS // 10_000:,}万画素）を超えています{size}。"
-        "解像度を下げて保存し直してから添付してください。",
+        _(
+            "画像の画素数が上限（%(max)s万画素）を超えています%(size)s。"
+            "解像度を下げて保存し直してから添付してください。"
+        )
+        % {"max": f"{MAX_IMAGE_PIXELS // 10_000:,}", "size": size},
     )
 
 
@@ -215,8 +224,10 @@ def _check_pdf(data: bytes) -> int:
         if reader.is_encrypted:
             raise UploadError(
                 "encrypted",
-                "パスワードで保護（暗号化）されたPDFは添付できません。"
-                "保護を解除して保存し直したPDFを添付してください。",
+                _(
+                    "パスワードで保護（暗号化）されたPDFは添付できません。"
+                    "保護を解除して保存し直したPDFを添付してください。"
+                ),
             )
         pages = len(reader.pages)
         active = _has_active_content(reader)
@@ -230,14 +241,19 @@ def _check_pdf(data: bytes) -> int:
     if pages > MAX_PDF_PAGES:
         raise UploadError(
             "too_many_pages",
-            f"PDFのページ数が上限（{MAX_PDF_PAGES}ページ）を超えています（このファイルは"
-            f"{pages}ページ）。{MAX_PDF_PAGES}ページ以下に分けて添付してください。",
+            _(
+                "PDFのページ数が上限（%(max)sページ）を超えています（このファイルは"
+                "%(pages)sページ）。%(max)sページ以下に分けて添付してください。"
+            )
+            % {"max": MAX_PDF_PAGES, "pages": pages},
         )
     if active:
         raise UploadError(
             "active_content",
-            "スクリプトや埋め込みファイルを含むPDFは添付できません。"
-            "印刷機能などでPDFとして保存し直してから添付してください。",
+            _(
+                "スクリプトや埋め込みファイルを含むPDFは添付できません。"
+                "印刷機能などでPDFとして保存し直してから添付してください。"
+            ),
         )
     return pages
 
@@ -249,18 +265,21 @@ def validate_upload(data: bytes, *, filename: str) -> CleanUpload:
     """
     if not data:
         raise UploadError(
-            "empty", "ファイルが空です（0バイト）。添付するファイルを確認してください。"
+            "empty", _("ファイルが空です（0バイト）。添付するファイルを確認してください。")
         )
     if len(data) > MAX_UPLOAD_BYTES:
         raise UploadError(
             "too_large",
-            f"ファイルのサイズが上限（{_mb(MAX_UPLOAD_BYTES)}MB）を超えています（このファイルは"
-            f"{_mb(len(data))}MB）。{_mb(MAX_UPLOAD_BYTES)}MB以下にして添付してください。",
+            _(
+                "ファイルのサイズが上限（%(max)sMB）を超えています（このファイルは"
+                "%(size)sMB）。%(max)sMB以下にして添付してください。"
+            )
+            % {"max": _mb(MAX_UPLOAD_BYTES), "size": _mb(len(data))},
         )
     mime = magic.from_buffer(data[:65536], mime=True)
     accepted = _ACCEPTED.get(mime)
     if accepted is None:
-        raise UploadError("unsupported_type", UNSUPPORTED_MESSAGE)
+        raise UploadError("unsupported_type", _(UNSUPPORTED_MESSAGE))
     kind, pillow_format = accepted
 
     if kind == "pdf":

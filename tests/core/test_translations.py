@@ -108,3 +108,25 @@ def test_service_hours_and_record_messages_in_english(client):
     with clock_at(datetime(2026, 3, 14, 10, 0, tzinfo=JST)):  # a Saturday
         body = client.get(reverse("applications:file-entry", args=[draft.pk])).content.decode()
     assert "Online filing is closed now." in body and "2026-03-16 08:00" in body
+
+
+@pytest.mark.django_db
+def test_refused_upload_message_in_english(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from applications.models import Application
+
+    user, record = insured_member()
+    client.force_login(user)
+    with clock_at(OPEN_AT):
+        client.post(
+            reverse("applications:file-record", args=["gendogaku_gengaku"]), {"record": record.pk}
+        )
+    draft = Application.objects.get(applicant=user)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    note = SimpleUploadedFile("note.txt", b"plain text")
+    body = client.post(
+        reverse("applications:file-entry", args=[draft.pk]),
+        {"action": "upload", "file.tax_exempt_certificate": note},
+    ).content.decode()
+    assert "note.txt: This file type is not supported." in body
