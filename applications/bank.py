@@ -39,6 +39,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from applications.forms_catalogue.errors import FormDataError
+from applications.forms_catalogue.registry import japanese_active
 from core.jp.errors import JapaneseValueError
 from core.jp.kana import normalize_digits, to_zengin_kana
 
@@ -299,10 +300,14 @@ def validate_bank_account(data: Mapping[str, Any]) -> BankAccount:
         try:
             holder = to_zengin_kana(holder_raw)
         except JapaneseValueError as exc:
+            detail = exc.message.rstrip("。") if japanese_active() else ""
             fail(
                 "holder_name",
-                exc.message.rstrip("。")
-                + _("。口座名義は通帳のとおりカタカナで入力してください。"),
+                detail + _("。口座名義は通帳のとおりカタカナで入力してください。")
+                if detail
+                else _(
+                    "口座名義に使用できない文字が含まれています。通帳のとおりカタカナで入力してください。"
+                ),
             )
         else:
             if len(holder) > HOLDER_MAX_LENGTH:

@@ -30,6 +30,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from applications.forms_catalogue.definitions import ALL_DEFINITIONS
@@ -129,6 +130,11 @@ _TRUE = {"true", "1", "yes", "on", "はい"}
 _FALSE = {"false", "0", "no", "off", "いいえ"}
 
 
+def japanese_active() -> bool:
+    """Whether messages are being written in Japanese (the default, and every API client)."""
+    return (get_language() or "ja").startswith("ja")
+
+
 def _label(spec: FieldSpec) -> str:
     """The field's label in the active language (the messages are translated with it)."""
     return _(spec.label)
@@ -193,6 +199,12 @@ def _clean_kana(spec: FieldSpec, value: Any) -> str:
     try:
         kana = validate_katakana(_require_str(spec, value), label=spec.label)
     except JapaneseValueError as exc:
+        # core.jp speaks Japanese only (it names the characters refused); in another
+        # language the same rule, without the list.
+        if not japanese_active():
+            raise _Invalid(
+                _("%(label)sは全角カタカナで入力してください。") % {"label": _label(spec)}
+            ) from None
         raise _Invalid(exc.message.rstrip("。") + "。") from None
     _check_length(spec, kana)
     return kana
@@ -281,6 +293,8 @@ def _parse_date(spec: FieldSpec, text: str) -> date:
                 )
                 % {"label": _label(spec)}
             ) from None
+        if not japanese_active():
+            raise _Invalid(_("%(label)sは存在しない日付です。") % {"label": _label(spec)}) from None
         raise _Invalid(f"{spec.label}: {exc.message.rstrip('。')}。") from None
 
 
