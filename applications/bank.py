@@ -36,7 +36,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from applications.forms_catalogue.errors import FormDataError
+from applications.forms_catalogue.registry import japanese_active
 from core.jp.errors import JapaneseValueError
 from core.jp.kana import normalize_digits, to_zengin_kana
 
@@ -159,7 +162,7 @@ def validate_bank_account(data: Mapping[str, Any]) -> BankAccount:
 
     for key in data:
         if key not in FIELDS:
-            fail(str(key), f"「{key}」は口座情報にない項目です。")
+            fail(str(key), _("「%(key)s」は口座情報にない項目です。") % {"key": key})
 
     raw: dict[str, str | None] = {}
     for name in ("bank_code", "branch_code", "account_number", "yucho_symbol", "yucho_number"):
@@ -167,105 +170,152 @@ def validate_bank_account(data: Mapping[str, Any]) -> BankAccount:
             raw[name] = _digits(data.get(name))
         except TypeError:
             raw[name] = None
-            fail(name, "数字で入力してください。")
+            fail(name, _("数字で入力してください。"))
 
     # 金融機関コード
     bank_code = raw["bank_code"]
     bank: _Bank | None = None
     if bank_code is None:
         if "bank_code" not in errors:
-            fail("bank_code", "金融機関コード（4桁）を入力してください。")
+            fail("bank_code", _("金融機関コード（4桁）を入力してください。"))
     elif not (_is_digits(bank_code) and len(bank_code) == 4):
-        fail("bank_code", "金融機関コードは4桁の数字で入力してください。")
+        fail("bank_code", _("金融機関コードは4桁の数字で入力してください。"))
     else:
         bank = _banks().get(bank_code)
         if bank is None:
-            fail("bank_code", f"金融機関コード「{bank_code}」の金融機関は見つかりません。"
-                              "通帳やキャッシュカードで金融機関コードを確認してください。")
+            fail(
+                "bank_code",
+                _(
+                    "金融機関コード「%(code)s」の金融機関は見つかりません。"
+                    "通帳やキャッシュカードで金融機関コードを確認してください。"
+                )
+                % {"code": bank_code},
+            )
 
     account_type = _account_type(data.get("account_type"))
     if account_type == "?":
-        fail("account_type", "預金種目は「普通」「当座」「貯蓄」のいずれかを選択してください。")
+        fail("account_type", _("預金種目は「普通」「当座」「貯蓄」のいずれかを選択してください。"))
 
     yucho_symbol, yucho_number = raw["yucho_symbol"], raw["yucho_number"]
     branch_code, account_number = raw["branch_code"], raw["account_number"]
     uses_passbook = yucho_symbol is not None or yucho_number is not None
 
     if uses_passbook and bank_code != YUCHO_BANK_CODE:
-        fail("yucho_symbol", "記号・番号はゆうちょ銀行の場合のみ入力してください。")
+        fail("yucho_symbol", _("記号・番号はゆうちょ銀行の場合のみ入力してください。"))
     elif uses_passbook:
         if branch_code is not None or account_number is not None:
-            fail("yucho_symbol", "ゆうちょ銀行は「記号・番号」か「店番・口座番号」の"
-                                 "どちらか一方を入力してください。")
+            fail(
+                "yucho_symbol",
+                _(
+                    "ゆうちょ銀行は「記号・番号」か「店番・口座番号」の"
+                    "どちらか一方を入力してください。"
+                ),
+            )
         if yucho_symbol is None:
-            fail("yucho_symbol", "通帳の記号（5桁）を入力してください。")
+            fail("yucho_symbol", _("通帳の記号（5桁）を入力してください。"))
         elif not (_is_digits(yucho_symbol) and len(yucho_symbol) == 5):
-            fail("yucho_symbol", "記号は5桁の数字で入力してください。")
+            fail("yucho_symbol", _("記号は5桁の数字で入力してください。"))
         elif yucho_symbol[0] == "0" and not YUCHO_ACCEPT_FURIKAE:
-            fail("yucho_symbol", "記号が「0」で始まる振替口座は振込先に指定できません。"
-                                 "記号が「1」で始まる通常貯金の口座を指定してください。")
+            fail(
+                "yucho_symbol",
+                _(
+                    "記号が「0」で始まる振替口座は振込先に指定できません。"
+                    "記号が「1」で始まる通常貯金の口座を指定してください。"
+                ),
+            )
         elif yucho_symbol[0] != "1":
-            fail("yucho_symbol", "ゆうちょ銀行の記号は「1」で始まる5桁の数字です。"
-                                 "通帳の記号を確認してください。")
+            fail(
+                "yucho_symbol",
+                _("ゆうちょ銀行の記号は「1」で始まる5桁の数字です。通帳の記号を確認してください。"),
+            )
         if yucho_number is None:
-            fail("yucho_number", "通帳の番号（8桁まで）を入力してください。")
+            fail("yucho_number", _("通帳の番号（8桁まで）を入力してください。"))
         elif not (_is_digits(yucho_number) and 2 <= len(yucho_number) <= 8):
-            fail("yucho_number", "番号は8桁までの数字で入力してください。")
+            fail("yucho_number", _("番号は8桁までの数字で入力してください。"))
         elif int(yucho_number[:-1]) == 0:
-            fail("yucho_number", "番号が正しくありません。通帳の番号を確認してください。")
+            fail("yucho_number", _("番号が正しくありません。通帳の番号を確認してください。"))
         if account_type not in (None, "1"):
-            fail("account_type", "ゆうちょ銀行の通常貯金の預金種目は「普通」です。")
-        if yucho_symbol and yucho_number and not errors.keys() & {
-            "yucho_symbol", "yucho_number", "account_type"
-        }:
+            fail("account_type", _("ゆうちょ銀行の通常貯金の預金種目は「普通」です。"))
+        if (
+            yucho_symbol
+            and yucho_number
+            and not errors.keys() & {"yucho_symbol", "yucho_number", "account_type"}
+        ):
             branch_code, account_number = yucho_to_zengin(yucho_symbol, yucho_number)
             account_type = "1"
     else:
         # 支店コード and 口座番号 as printed for transfers.
         if branch_code is None:
             if "branch_code" not in errors:
-                what = "店番" if bank_code == YUCHO_BANK_CODE else "支店コード"
-                extra = "（または通帳の記号・番号）" if bank_code == YUCHO_BANK_CODE else ""
-                fail("branch_code", f"{what}（3桁）{extra}を入力してください。")
+                fail(
+                    "branch_code",
+                    _("店番（3桁）（または通帳の記号・番号）を入力してください。")
+                    if bank_code == YUCHO_BANK_CODE
+                    else _("支店コード（3桁）を入力してください。"),
+                )
         elif not (_is_digits(branch_code) and len(branch_code) == 3):
-            fail("branch_code", "支店コードは3桁の数字で入力してください。")
+            fail("branch_code", _("支店コードは3桁の数字で入力してください。"))
         if account_number is None:
             if "account_number" not in errors:
-                fail("account_number", "口座番号を入力してください。")
+                fail("account_number", _("口座番号を入力してください。"))
         elif not (_is_digits(account_number) and len(account_number) <= 7):
-            fail("account_number", "口座番号は7桁までの数字で入力してください。")
+            fail("account_number", _("口座番号は7桁までの数字で入力してください。"))
         elif int(account_number) == 0:
-            fail("account_number", "口座番号が正しくありません。通帳の口座番号を確認してください。")
+            fail(
+                "account_number",
+                _("口座番号が正しくありません。通帳の口座番号を確認してください。"),
+            )
         else:
             account_number = account_number.zfill(7)
         if account_type is None:
-            fail("account_type", "預金種目を選択してください。")
+            fail("account_type", _("預金種目を選択してください。"))
 
     branch: tuple[str, str] | None = None
-    if bank is not None and branch_code is not None and not errors.keys() & {
-        "branch_code", "yucho_symbol", "yucho_number"
-    }:
+    if (
+        bank is not None
+        and branch_code is not None
+        and not errors.keys() & {"branch_code", "yucho_symbol", "yucho_number"}
+    ):
         branch = bank.branches.get(branch_code)
         if branch is None:
             field = "yucho_symbol" if uses_passbook else "branch_code"
-            what = "記号から求めた店番" if uses_passbook else "支店コード"
-            fail(field, f"{bank.name}に{what}「{branch_code}」の店舗は見つかりません。"
-                        "通帳やキャッシュカードで確認してください。")
+            message = (
+                _(
+                    "%(bank)sに記号から求めた店番「%(code)s」の店舗は見つかりません。"
+                    "通帳やキャッシュカードで確認してください。"
+                )
+                if uses_passbook
+                else _(
+                    "%(bank)sに支店コード「%(code)s」の店舗は見つかりません。"
+                    "通帳やキャッシュカードで確認してください。"
+                )
+            )
+            fail(field, message % {"bank": bank.name, "code": branch_code})
 
     holder_raw = data.get("holder_name")
     holder = ""
     if not isinstance(holder_raw, str) or not holder_raw.strip(" \u3000"):
-        fail("holder_name", "口座名義をカタカナで入力してください。")
+        fail("holder_name", _("口座名義をカタカナで入力してください。"))
     else:
         try:
             holder = to_zengin_kana(holder_raw)
         except JapaneseValueError as exc:
-            fail("holder_name", exc.message.rstrip("。") + "。口座名義は通帳のとおりカタカナで"
-                                                           "入力してください。")
+            detail = exc.message.rstrip("。") if japanese_active() else ""
+            fail(
+                "holder_name",
+                detail + _("。口座名義は通帳のとおりカタカナで入力してください。")
+                if detail
+                else _(
+                    "口座名義に使用できない文字が含まれています。通帳のとおりカタカナで入力してください。"
+                ),
+            )
         else:
             if len(holder) > HOLDER_MAX_LENGTH:
-                fail("holder_name", f"口座名義は半角{HOLDER_MAX_LENGTH}文字以内にしてください"
-                                    f"（現在{len(holder)}文字）。")
+                fail(
+                    "holder_name",
+                    _("口座名義は半角%(max)s文字以内にしてください（現在%(count)s文字）。")
+                    % {"max": HOLDER_MAX_LENGTH, "count": len(holder)},
+                )
 
     if errors:
         raise FormDataError(errors)
@@ -283,3 +333,44 @@ def validate_bank_account(data: Mapping[str, Any]) -> BankAccount:
         yucho_symbol=yucho_symbol if uses_passbook else None,
         yucho_number=yucho_number if uses_passbook else None,
     )
+
+
+# --- search (the member site's bank and branch pickers) ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BankHit:
+    code: str
+    name: str
+    kana: str
+
+
+def _matches(term: str, code: str, name: str, kana: str) -> bool:
+    return term in code or term in name or term in kana
+
+
+def search_banks(term: str, *, limit: int = 20) -> list[BankHit]:
+    """Banks whose code, name or kana contains ``term`` (digits and kana normalised)."""
+    term = normalize_digits(term.strip())
+    if not term:
+        return []
+    hits = [
+        BankHit(code, bank.name, bank.kana)
+        for code, bank in sorted(_banks().items())
+        if _matches(term, code, bank.name, bank.kana)
+    ]
+    return hits[:limit]
+
+
+def search_branches(bank_code: str, term: str, *, limit: int = 30) -> list[BankHit]:
+    """Branches of ``bank_code`` whose code, name or kana contains ``term`` (all when empty)."""
+    bank = _banks().get(normalize_digits(bank_code.strip()))
+    if bank is None:
+        return []
+    term = normalize_digits(term.strip())
+    hits = [
+        BankHit(code, name, kana)
+        for code, (name, kana) in sorted(bank.branches.items())
+        if not term or _matches(term, code, name, kana)
+    ]
+    return hits[:limit]

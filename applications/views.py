@@ -1,7 +1,9 @@
 """Web pages of the applications app.
 
-* The member's own applications (``/applications/mine/``): newest first, keyset pages (no
-  COUNT), status and status comment as the applicant sees them; someone else's id is a 404.
+* The member's own applications (``/applications/mine/``) as cards: newest first, keyset
+  pages (no COUNT), status and status comment as the applicant sees them, with what an
+  attorney filed for the member marked as such and the drafts to take up again; someone
+  else's id is a 404.
 * Attachment files for reviewers: staff only, branch-scoped, every opening audit-logged.
 """
 
@@ -9,15 +11,20 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from applications import presentation
 from applications.models import Application, ApplicationAttachment, ApplicationStatus
-from applications.selectors import application_for_applicant, applications_for_applicant
+from applications.selectors import (
+    application_for_applicant,
+    applications_concerning,
+    drafts_for_applicant,
+)
 from core.audit import record_event
+from core.member_site import applicant_required
 from core.models import AuditEvent
 from core.scoping import branch_scope
 
@@ -25,24 +32,16 @@ from core.scoping import branch_scope
 MEMBER_PAGE_SIZE = 20
 
 
-def _is_applicant(user: object) -> bool:
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and (getattr(user, "is_member", False) or getattr(user, "is_attorney", False))
-    )
-
-
 @require_GET
 @never_cache
+@applicant_required
 def member_list(request: HttpRequest) -> HttpResponse:
     """The signed-in member's (or attorney's) filed applications, newest first.
 
     Keyset pagination on the id (``?before=<id>``): each page is one index range scan on
     (applicant, -id), however many applications there are; no COUNT.
     """
-    if not _is_applicant(request.user):
-        return redirect("home")
-    qs = applications_for_applicant(user=request.user).exclude(status=ApplicationStatus.DRAFT)
+    qs = applications_concerning(user=request.user).exclude(status=ApplicationStatus.DRAFT)
     before = request.GET.get("before", "")
     if before.isdigit():
         qs = qs.filter(pk__lt=int(before))
@@ -53,9 +52,16 @@ def member_list(request: HttpRequest) -> HttpResponse:
         {
             "obj": a,
             "form_name": presentation.form_name(a.form_code, a.form_version),
+            "by_attorney": a.applicant_id != request.user.pk,
         }
         for a in rows
     ]
+    drafts = []
+    if not before:
+        drafts = [
+            {"obj": d, "form_name": presentation.form_name(d.form_code, d.form_version)}
+            for d in drafts_for_applicant(user=request.user)[:MEMBER_PAGE_SIZE]
+        ]
     return render(
         request,
         "applications/member_list.html",
@@ -63,16 +69,16 @@ def member_list(request: HttpRequest) -> HttpResponse:
             "items": items,
             "next_before": rows[-1].pk if more else None,
             "is_first_page": not before,
+            "drafts": drafts,
         },
     )
 
 
 @require_GET
 @never_cache
+@applicant_required
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One of the member's applications with its status history; any other id is a 404."""
-    if not _is_applicant(request.user):
-        return redirect("home")
     application = application_for_applicant(user=request.user, pk=pk)
     if application.status == ApplicationStatus.DRAFT:
         raise Http404

@@ -66,6 +66,8 @@ from pathlib import PurePosixPath, PureWindowsPath
 import magic
 import pikepdf
 import pillow_heif
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 #: Largest accepted upload, in bytes (10 MB).
@@ -89,7 +91,7 @@ pillow_heif.register_heif_opener()
 
 _MB = 1024 * 1024
 
-UNSUPPORTED_MESSAGE = (
+UNSUPPORTED_MESSAGE = gettext_noop(
     "ファイルの形式に対応していません。JPEG、PNG、HEIC、PDFのいずれかを添付してください。"
 )
 
@@ -149,25 +151,32 @@ def check_upload_size(size: int) -> None:
         tenths = -(-size * 10 // _MB)  # ceiling
         raise UploadError(
             "too_large",
-            f"このファイルは{tenths // 10}.{tenths % 10}MBです。"
-            f"{_mb(MAX_UPLOAD_BYTES)}MBまでのファイルを添付してください。",
+            _("このファイルは%(size)sMBです。%(max)sMBまでのファイルを添付してください。")
+            % {"size": f"{tenths // 10}.{tenths % 10}", "max": _mb(MAX_UPLOAD_BYTES)},
         )
 
 
 def _corrupt() -> UploadError:
     return UploadError(
         "corrupt",
-        "ファイルが壊れているか、途中までしか送信されていないため読み込めません。"
-        "元のファイルを確認して、もう一度添付してください。",
+        _(
+            "ファイルが壊れているか、途中までしか送信されていないため読み込めません。"
+            "元のファイルを確認して、もう一度添付してください。"
+        ),
     )
 
 
 def _too_many_pixels(width: int | None = None, height: int | None = None) -> UploadError:
-    size = f"（この画像は{width}×{height}画素）" if width and height else ""
+    size = ""
+    if width and height:
+        size = _("（この画像は%(w)s×%(h)s画素）") % {"w": width, "h": height}
     return UploadError(
         "too_many_pixels",
-        f"画像の画素数が上限（{MAX_IMAGE_PIXELS // 10_000:,}万画素）を超えています{size}。"
-        "解像度を下げて保存し直してから添付してください。",
+        _(
+            "画像の画素数が上限（%(max)s万画素）を超えています%(size)s。"
+            "解像度を下げて保存し直してから添付してください。"
+        )
+        % {"max": f"{MAX_IMAGE_PIXELS // 10_000:,}", "size": size},
     )
 
 
@@ -276,15 +285,15 @@ _ACTION_KINDS = {
     "/GoToR": "remote",
     "/GoToE": "embedded_file",
 }
-_ACTIVE_LABELS = {
-    "javascript": "スクリプト（JavaScript）",
-    "launch": "他のプログラムを起動する動作",
-    "embedded_file": "埋め込みファイル",
-    "form_submit": "入力内容を送信・読み込みするフォームの動作",
-    "xfa": "XFAフォーム",
-    "media": "動画・音声などのマルチメディア",
-    "remote": "他のファイルを開くリンク",
-    "action": "自動で実行される動作",
+_ACTIVE_LABELS = {  # gettext_noop: translated where the message is built
+    "javascript": gettext_noop("スクリプト（JavaScript）"),
+    "launch": gettext_noop("他のプログラムを起動する動作"),
+    "embedded_file": gettext_noop("埋め込みファイル"),
+    "form_submit": gettext_noop("入力内容を送信・読み込みするフォームの動作"),
+    "xfa": gettext_noop("XFAフォーム"),
+    "media": gettext_noop("動画・音声などのマルチメディア"),
+    "remote": gettext_noop("他のファイルを開くリンク"),
+    "action": gettext_noop("自動で実行される動作"),
 }
 
 
@@ -385,8 +394,11 @@ def _check_pdf(data: bytes) -> int:
             if pages > MAX_PDF_PAGES:
                 raise UploadError(
                     "too_many_pages",
-                    f"PDFのページ数が上限（{MAX_PDF_PAGES}ページ）を超えています（このファイルは"
-                    f"{pages}ページ）。{MAX_PDF_PAGES}ページ以下に分けて添付してください。",
+                    _(
+                        "PDFのページ数が上限（%(max)sページ）を超えています（このファイルは"
+                        "%(pages)sページ）。%(max)sページ以下に分けて添付してください。"
+                    )
+                    % {"max": MAX_PDF_PAGES, "pages": pages},
                 )
             active = _find_active_content(pdf)
     except UploadError:
@@ -396,8 +408,10 @@ def _check_pdf(data: bytes) -> int:
     except _TooComplex:
         raise UploadError(
             "too_complex",
-            "PDFの構造が複雑すぎるため確認できません。"
-            "印刷機能で「PDFとして保存」し直してから添付してください。",
+            _(
+                "PDFの構造が複雑すぎるため確認できません。"
+                "印刷機能で「PDFとして保存」し直してから添付してください。"
+            ),
         ) from None
     except (
         pikepdf.PdfError,
@@ -417,9 +431,12 @@ def _check_pdf(data: bytes) -> int:
     if active is not None:
         raise UploadError(
             "active_content",
-            f"このPDFには{_ACTIVE_LABELS[active]}が含まれているため添付できません。"
-            "印刷機能で「PDFとして保存」し直したPDF（画面や紙の内容だけのPDF）を"
-            "添付してください。",
+            _(
+                "このPDFには%(what)sが含まれているため添付できません。"
+                "印刷機能で「PDFとして保存」し直したPDF（画面や紙の内容だけのPDF）を"
+                "添付してください。"
+            )
+            % {"what": _(_ACTIVE_LABELS[active])},
         )
     return pages
 
@@ -427,8 +444,10 @@ def _check_pdf(data: bytes) -> int:
 def _encrypted() -> UploadError:
     return UploadError(
         "encrypted",
-        "パスワードで保護（暗号化）されたPDFは添付できません。"
-        "保護を解除して保存し直したPDFを添付してください。",
+        _(
+            "パスワードで保護（暗号化）されたPDFは添付できません。"
+            "保護を解除して保存し直したPDFを添付してください。"
+        ),
     )
 
 
@@ -439,13 +458,13 @@ def validate_upload(data: bytes, *, filename: str) -> CleanUpload:
     """
     if not data:
         raise UploadError(
-            "empty", "ファイルが空です（0バイト）。添付するファイルを確認してください。"
+            "empty", _("ファイルが空です（0バイト）。添付するファイルを確認してください。")
         )
     check_upload_size(len(data))
     mime = magic.from_buffer(data[:65536], mime=True)
     accepted = _ACCEPTED.get(mime)
     if accepted is None:
-        raise UploadError("unsupported_type", UNSUPPORTED_MESSAGE)
+        raise UploadError("unsupported_type", _(UNSUPPORTED_MESSAGE))
     kind, pillow_format = accepted
 
     if kind == "pdf":

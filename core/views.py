@@ -1,24 +1,29 @@
-"""Home page, member sign-in (identity-provider callback, development sign-in) and the
-rate limit in front of every sign-in form (admin login included)."""
+"""Home page, sign-in (the chooser page, identity-provider callback, development member
+sign-in, 社会保険労務士 ID and password) and the rate limit in front of every sign-in form
+(admin login included)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, get_user_model, login, logout
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.audit import record_event
 from core.auth.backends import sign_member_assertion
 from core.auth.ratelimit import sign_in_wait, too_many_attempts_message
 from core.forms import DevMemberSignInForm, signable_members
+from core.jp.calendar import JST
+from core.member_site import applicant_required
 from core.models import AuditEvent
 
 
@@ -126,7 +131,67 @@ def sign_out(request: HttpRequest) -> HttpResponse:
     return redirect("home")
 
 
+@applicant_required
 def member_home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated or not request.user.is_member:
-        return redirect("home")
     return render(request, "core/member_home.html")
+
+
+@require_http_methods(["GET"])
+def signin(request: HttpRequest) -> HttpResponse:
+    """The sign-in page of the member site: members through the identity provider (the
+    development sign-in locally), 社会保険労務士 with ID and password. ``?next=`` is kept."""
+    next_url = safe_next_url(request, default=reverse("member-home"))
+    query = "?" + urlencode({"next": next_url})
+    return render(
+        request,
+        "core/signin.html",
+        {
+            "dev_signin": settings.DEV_MEMBER_SIGNIN,
+            "idp_url": settings.MEMBER_IDP_START_URL,
+            "query": query,
+        },
+    )
+
+
+def lockout_message(locked_until: datetime) -> str:
+    """Until when the lock lasts, in Japan time."""
+    local = locked_until.astimezone(JST)
+    return _(
+        "このアカウントはログインに続けて失敗したためロックされています。"
+        "%(until)s以降に、もう一度ログインしてください。"
+    ) % {"until": f"{local:%Y-%m-%d %H:%M}"}
+
+
+@require_http_methods(["GET", "POST"])
+@sign_in_rate_limited("username")
+def attorney_signin(request: HttpRequest) -> HttpResponse:
+    """社会保険労務士: ID and password, with the lock-out of core.auth (until when it lasts)."""
+    error = ""
+    username = ""
+    if request.method == "POST":
+        username = request.POST.get("username", "").strip()[:150]
+        password = request.POST.get("password", "")[:1024]
+        user = authenticate(request, username=username, password=password)
+        if user is not None and user.is_attorney:
+            login(request, user)
+            record_event(actor=user, action=AuditEvent.Action.LOGIN, obj=user, request=request)
+            return redirect(safe_next_url(request, default=reverse("applications:member-list")))
+        named = get_user_model()._default_manager.filter(username=username).first()
+        if named is not None and named.is_attorney and named.is_locked():
+            error = lockout_message(named.locked_until)
+        elif user is not None:
+            error = _(
+                "このページは社会保険労務士の方のログイン画面です。"
+                "職員の方は職員用の管理画面からログインしてください。"
+            )
+        else:
+            error = _(
+                "IDまたはパスワードが正しくありません。"
+                "続けて5回間違えると、アカウントが30分間ロックされます。"
+            )
+    return render(
+        request,
+        "core/attorney_signin.html",
+        {"error": error, "username": username},
+        status=400 if error else 200,
+    )

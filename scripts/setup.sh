@@ -13,6 +13,7 @@ packages=(
   fonts-noto-cjk                     # Japanese text
   fonts-ipamj-mincho                 # MJ characters (外字) in names
   libmagic1                          # file types by content
+  gettext                            # msgfmt: compiles the translations (locale/)
 )
 if [[ "${1:-}" == "--with-browser" ]]; then
   packages+=(chromium chromium-driver)
@@ -47,3 +48,7 @@ if [[ ! -f "$stamp" ]]; then
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
+
+# The member site's translations (locale/<lang>/LC_MESSAGES/django.po → .mo, not committed).
+DJANGO_SETTINGS_MODULE=config.settings.test .venv/bin/python manage.py compilemessages \
+  --ignore=.venv --ignore=var -v0

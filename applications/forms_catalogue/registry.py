@@ -30,6 +30,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
 from applications.forms_catalogue.definitions import ALL_DEFINITIONS
 from applications.forms_catalogue.errors import FormDataError
 from applications.forms_catalogue.schema import Condition, FieldSpec, FormDefinition
@@ -127,26 +130,52 @@ _TRUE = {"true", "1", "yes", "on", "はい"}
 _FALSE = {"false", "0", "no", "off", "いいえ"}
 
 
+def japanese_active() -> bool:
+    """Whether messages are being written in Japanese (the default, and every API client)."""
+    return (get_language() or "ja").startswith("ja")
+
+
+def _label(spec: FieldSpec) -> str:
+    """The field's label in the active language (the messages are translated with it)."""
+    return _(spec.label)
+
+
 def _is_empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip(_BLANK) == "")
 
 
 def _require_str(spec: FieldSpec, value: Any) -> str:
     if not isinstance(value, str):
-        raise _Invalid(f"{spec.label}の値の形式が正しくありません。")
+        raise _Invalid(_("%(label)sの値の形式が正しくありません。") % {"label": _label(spec)})
     return value
 
 
 def _check_length(spec: FieldSpec, text: str, unit: str = "文字") -> None:
     n = len(text)
     lo, hi = spec.min_length, spec.max_length
+    digits = unit == "桁"
+    values = {"label": _label(spec), "current": n}
     if lo is not None and hi is not None and lo == hi and n != lo:
-        raise _Invalid(f"{spec.label}は{lo}{'桁' if unit == '桁' else '文字'}で入力してください"
-                       f"（現在{n}{unit}）。")
+        message = (
+            _("%(label)sは%(count)s桁で入力してください（現在%(current)s桁）。")
+            if digits
+            else _("%(label)sは%(count)s文字で入力してください（現在%(current)s文字）。")
+        )
+        raise _Invalid(message % {**values, "count": lo})
     if hi is not None and n > hi:
-        raise _Invalid(f"{spec.label}は{hi}{unit}以内で入力してください（現在{n}{unit}）。")
+        message = (
+            _("%(label)sは%(count)s桁以内で入力してください（現在%(current)s桁）。")
+            if digits
+            else _("%(label)sは%(count)s文字以内で入力してください（現在%(current)s文字）。")
+        )
+        raise _Invalid(message % {**values, "count": hi})
     if lo is not None and n < lo:
-        raise _Invalid(f"{spec.label}は{lo}{unit}以上で入力してください（現在{n}{unit}）。")
+        message = (
+            _("%(label)sは%(count)s桁以上で入力してください（現在%(current)s桁）。")
+            if digits
+            else _("%(label)sは%(count)s文字以上で入力してください（現在%(current)s文字）。")
+        )
+        raise _Invalid(message % {**values, "count": lo})
 
 
 def _clean_text(spec: FieldSpec, value: Any) -> str:
@@ -156,8 +185,12 @@ def _clean_text(spec: FieldSpec, value: Any) -> str:
     text = text.strip(_BLANK)
     allowed = "\n" if spec.type == "multiline" else ""
     if any(unicodedata.category(c) in ("Cc", "Cs") and c not in allowed for c in text):
-        what = "改行以外の制御文字" if allowed else "改行や制御文字"
-        raise _Invalid(f"{spec.label}に{what}は使用できません。")
+        message = (
+            _("%(label)sに改行以外の制御文字は使用できません。")
+            if allowed
+            else _("%(label)sに改行や制御文字は使用できません。")
+        )
+        raise _Invalid(message % {"label": _label(spec)})
     _check_length(spec, text)
     return text
 
@@ -166,6 +199,12 @@ def _clean_kana(spec: FieldSpec, value: Any) -> str:
     try:
         kana = validate_katakana(_require_str(spec, value), label=spec.label)
     except JapaneseValueError as exc:
+        # core.jp speaks Japanese only (it names the characters refused); in another
+        # language the same rule, without the list.
+        if not japanese_active():
+            raise _Invalid(
+                _("%(label)sは全角カタカナで入力してください。") % {"label": _label(spec)}
+            ) from None
         raise _Invalid(exc.message.rstrip("。") + "。") from None
     _check_length(spec, kana)
     return kana
@@ -174,51 +213,64 @@ def _clean_kana(spec: FieldSpec, value: Any) -> str:
 def _clean_digits(spec: FieldSpec, value: Any) -> str:
     text = _HYPHENS.sub("", normalize_digits(_require_str(spec, value)))
     if not (text.isascii() and text.isdigit()):
-        raise _Invalid(f"{spec.label}は数字で入力してください。")
+        raise _Invalid(_("%(label)sは数字で入力してください。") % {"label": _label(spec)})
     _check_length(spec, text, unit="桁")
     return text
 
 
 def _check_bounds(spec: FieldSpec, number: int, lo: int | None, hi: int | None) -> None:
     if (lo is not None and number < lo) or (hi is not None and number > hi):
+        values = {"label": _label(spec), "lo": f"{lo or 0:,}", "hi": f"{hi or 0:,}"}
         if lo is not None and hi is not None:
-            raise _Invalid(f"{spec.label}は{lo:,}から{hi:,}までの範囲で入力してください。")
+            raise _Invalid(_("%(label)sは%(lo)sから%(hi)sまでの範囲で入力してください。") % values)
         if lo is not None:
-            raise _Invalid(f"{spec.label}は{lo:,}以上で入力してください。")
-        raise _Invalid(f"{spec.label}は{hi:,}以下で入力してください。")
+            raise _Invalid(_("%(label)sは%(lo)s以上で入力してください。") % values)
+        raise _Invalid(_("%(label)sは%(hi)s以下で入力してください。") % values)
 
 
 def _clean_integer(spec: FieldSpec, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int | str):
-        raise _Invalid(f"{spec.label}は整数で入力してください。")
+        raise _Invalid(_("%(label)sは整数で入力してください。") % {"label": _label(spec)})
     if isinstance(value, str):
         text = normalize_digits(value)
         if not re.fullmatch(r"-?[0-9]+", text):
-            raise _Invalid(f"{spec.label}は整数（半角または全角の数字）で入力してください。")
+            raise _Invalid(
+                _("%(label)sは整数（半角または全角の数字）で入力してください。")
+                % {"label": _label(spec)}
+            )
         value = int(text)
     _check_bounds(spec, value, spec.min_value, spec.max_value)
     return value
 
 
 def _clean_money(spec: FieldSpec, value: Any) -> int:
-    example = f"{spec.label}は円単位の整数で入力してください（例: 12000）。"
+    example = _("%(label)sは円単位の整数で入力してください（例: 12000）。") % {
+        "label": _label(spec)
+    }
+    negative = _("%(label)sに負の金額は入力できません。") % {"label": _label(spec)}
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise _Invalid(example)
     if isinstance(value, str):
         text = normalize_digits(value).translate(str.maketrans("", "", ",，円¥￥ \u3000"))
         if text.startswith("-") and text[1:].isdigit():
-            raise _Invalid(f"{spec.label}に負の金額は入力できません。")
+            raise _Invalid(negative)
         if not (text.isascii() and text.isdigit()):
             raise _Invalid(example)
         value = int(text)
     if value < 0:
-        raise _Invalid(f"{spec.label}に負の金額は入力できません。")
+        raise _Invalid(negative)
     lo = spec.min_value if spec.min_value is not None else 0
     hi = spec.max_value if spec.max_value is not None else MONEY_MAX
     if value < lo:
-        raise _Invalid(f"{spec.label}は{lo:,}円以上で入力してください。")
+        raise _Invalid(
+            _("%(label)sは%(yen)s円以上で入力してください。")
+            % {"label": _label(spec), "yen": f"{lo:,}"}
+        )
     if value > hi:
-        raise _Invalid(f"{spec.label}は{hi:,}円以下で入力してください。")
+        raise _Invalid(
+            _("%(label)sは%(yen)s円以下で入力してください。")
+            % {"label": _label(spec), "yen": f"{hi:,}"}
+        )
     return value
 
 
@@ -229,28 +281,40 @@ def _parse_date(spec: FieldSpec, text: str) -> date:
         try:
             return date(*(int(g) for g in match.groups()))
         except ValueError:
-            raise _Invalid(f"{spec.label}は存在しない日付です。") from None
+            raise _Invalid(_("%(label)sは存在しない日付です。") % {"label": _label(spec)}) from None
     try:
         return parse_wareki(text)
     except JapaneseValueError as exc:
         if exc.code == "format":
             raise _Invalid(
-                f"{spec.label}は「2025-04-01」（西暦）または「令和7年4月1日」の形式で"
-                "入力してください。"
+                _(
+                    "%(label)sは「2025-04-01」（西暦）または「令和7年4月1日」の形式で"
+                    "入力してください。"
+                )
+                % {"label": _label(spec)}
             ) from None
+        if not japanese_active():
+            raise _Invalid(_("%(label)sは存在しない日付です。") % {"label": _label(spec)}) from None
         raise _Invalid(f"{spec.label}: {exc.message.rstrip('。')}。") from None
 
 
 def _clean_date(spec: FieldSpec, value: Any, today: date) -> str:
     if isinstance(value, datetime) or not isinstance(value, date | str):
-        raise _Invalid(f"{spec.label}の値の形式が正しくありません。")
+        raise _Invalid(_("%(label)sの値の形式が正しくありません。") % {"label": _label(spec)})
     day = value if isinstance(value, date) else _parse_date(spec, value)
     if day < MIN_DATE:
-        raise _Invalid(f"{spec.label}は{MIN_DATE.year}年以降の日付を入力してください。")
+        raise _Invalid(
+            _("%(label)sは%(year)s年以降の日付を入力してください。")
+            % {"label": _label(spec), "year": MIN_DATE.year}
+        )
     if spec.not_future and day > today:
         raise _Invalid(
-            f"{spec.label}に未来の日付は入力できません（本日は{today.year}年{today.month}月"
-            f"{today.day}日です）。"
+            _("%(label)sに未来の日付は入力できません（本日は%(today)sです）。")
+            % {
+                "label": _label(spec),
+                "today": _("%(y)s年%(m)s月%(d)s日")
+                % {"y": today.year, "m": today.month, "d": today.day},
+            }
         )
     return day.isoformat()
 
@@ -269,22 +333,29 @@ def _clean_month(spec: FieldSpec, value: Any, today: date) -> str:
             first = _parse_date(spec, f"{text}1日")
         else:
             raise _Invalid(
-                f"{spec.label}は「2025-04」（西暦）または「令和7年4月」の形式で入力してください。"
+                _("%(label)sは「2025-04」（西暦）または「令和7年4月」の形式で入力してください。")
+                % {"label": _label(spec)}
             )
         year, month = first.year, first.month
     if not 1 <= month <= 12:
-        raise _Invalid(f"{spec.label}の月は1から12で入力してください。")
+        raise _Invalid(_("%(label)sの月は1から12で入力してください。") % {"label": _label(spec)})
     if year < MIN_DATE.year:
-        raise _Invalid(f"{spec.label}は{MIN_DATE.year}年以降を入力してください。")
+        raise _Invalid(
+            _("%(label)sは%(year)s年以降を入力してください。")
+            % {"label": _label(spec), "year": MIN_DATE.year}
+        )
     if spec.not_future and (year, month) > (today.year, today.month):
-        raise _Invalid(f"{spec.label}に未来の月は入力できません。")
+        raise _Invalid(_("%(label)sに未来の月は入力できません。") % {"label": _label(spec)})
     return f"{year:04d}-{month:02d}"
 
 
 def _clean_choice(spec: FieldSpec, value: Any) -> str:
     if not isinstance(value, str) or value not in dict(spec.choices):
-        labels = "、".join(f"「{label}」" for _, label in spec.choices)
-        raise _Invalid(f"{spec.label}は次のいずれかを選択してください: {labels}")
+        labels = _("、").join(_("「%s」") % _(label) for _value, label in spec.choices)
+        raise _Invalid(
+            _("%(label)sは次のいずれかを選択してください: %(choices)s")
+            % {"label": _label(spec), "choices": labels}
+        )
     return value
 
 
@@ -297,7 +368,9 @@ def _clean_boolean(spec: FieldSpec, value: Any) -> bool:
             return True
         if key in _FALSE:
             return False
-    raise _Invalid(f"{spec.label}は「はい」または「いいえ」を選択してください。")
+    raise _Invalid(
+        _("%(label)sは「はい」または「いいえ」を選択してください。") % {"label": _label(spec)}
+    )
 
 
 def clean_field(spec: FieldSpec, value: Any, *, today: date) -> Any:
@@ -326,22 +399,22 @@ def clean_field(spec: FieldSpec, value: Any, *, today: date) -> Any:
 
 def _required_message(spec: FieldSpec) -> str:
     if spec.type in ("choice", "boolean"):
-        return f"{spec.label}を選択してください。"
-    return f"{spec.label}を入力してください。"
+        return _("%(label)sを選択してください。") % {"label": _label(spec)}
+    return _("%(label)sを入力してください。") % {"label": _label(spec)}
 
 
 def _value_label(spec: FieldSpec, value: object) -> str:
     if isinstance(value, bool):
-        return "はい" if value else "いいえ"
+        return _("はい") if value else _("いいえ")
     if spec.type == "choice" and isinstance(value, str):
-        return spec.choice_label(value)
+        return _(spec.choice_label(value))
     return str(value)
 
 
 def _condition_text(definition: FormDefinition, condition: Condition) -> str:
     spec = definition.field(condition.field)
-    values = "」または「".join(_value_label(spec, v) for v in condition.values)
-    return f"「{spec.label}」が「{values}」"
+    values = _("」または「").join(_value_label(spec, v) for v in condition.values)
+    return _("「%(field)s」が「%(values)s」") % {"field": _label(spec), "values": values}
 
 
 def today_jst() -> date:
@@ -386,13 +459,19 @@ def validate_form_data(
         holds = rule.condition.holds(cleaned)
         if holds and cleaned[rule.field] is None:
             errors[rule.field] = [
-                f"{_condition_text(definition, rule.condition)}の場合は、"
-                + _required_message(spec)
+                _("%(condition)sの場合は、%(required)s")
+                % {
+                    "condition": _condition_text(definition, rule.condition),
+                    "required": _required_message(spec),
+                }
             ]
         elif not holds and cleaned[rule.field] is not None:
             errors[rule.field] = [
-                f"{spec.label}は、{_condition_text(definition, rule.condition)}の場合のみ"
-                "入力してください。"
+                _("%(label)sは、%(condition)sの場合のみ入力してください。")
+                % {
+                    "label": _label(spec),
+                    "condition": _condition_text(definition, rule.condition),
+                }
             ]
 
     for order in definition.date_orders:
@@ -400,9 +479,15 @@ def validate_form_data(
         if start is None or end is None or order.end in errors or start <= end:
             continue
         start_spec, end_spec = definition.field(order.start), definition.field(order.end)
-        unit = "月" if end_spec.type == "month" else "日付"
+        message = (
+            _("%(end)sは%(start)s以降の月にしてください。")
+            if end_spec.type == "month"
+            else _("%(end)sは%(start)s以降の日付にしてください。")
+        )
         errors[order.end] = [
-            order.message or f"{end_spec.label}は{start_spec.label}以降の{unit}にしてください。"
+            _(order.message)
+            if order.message
+            else message % {"end": _label(end_spec), "start": _label(start_spec)}
         ]
 
     if not errors:
@@ -432,10 +517,11 @@ def validate_attachments(
         count = counts.get(spec.code, 0)
         needed = spec.required or (spec.required_when and spec.required_when.holds(cleaned))
         if needed and count < 1:
-            errors[spec.code] = [f"{spec.label}を添付してください。"]
+            errors[spec.code] = [_("%(label)sを添付してください。") % {"label": _(spec.label)}]
         elif count > spec.max_count:
             errors[spec.code] = [
-                f"{spec.label}は{spec.max_count}件まで添付できます（現在{count}件）。"
+                _("%(label)sは%(max)s件まで添付できます（現在%(count)s件）。")
+                % {"label": _(spec.label), "max": spec.max_count, "count": count}
             ]
     if errors:
         raise FormDataError(errors)

@@ -40,6 +40,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from applications import clock
 from applications.bank import FIELDS as BANK_FIELDS
@@ -156,13 +157,16 @@ def may_file(*, user: Any, record: EligibilityRecord, form: FormDefinition) -> N
     if getattr(user, "is_member", False):
         if record.person.user_id != user.pk:
             raise FilingNotAllowed(
-                "選択された資格情報では申請できません。ご本人の資格情報を選択してください。"
+                _("選択された資格情報では申請できません。ご本人の資格情報を選択してください。")
             )
     elif getattr(user, "is_attorney", False):
         if not form.attorneys_may_file:
             raise FilingNotAllowed(
-                f"「{form.name}」は保健事業の申請書のため、社会保険労務士の方は電子申請できません。"
-                "加入者ご本人が申請してください。"
+                _(
+                    "「%(form)s」は保健事業の申請書のため、社会保険労務士の方は電子申請できません。"
+                    "加入者ご本人が申請してください。"
+                )
+                % {"form": _(form.name)}
             )
     elif not is_filing_staff(user):
         raise FilingNotAllowed(_STAFF_REFUSED)
@@ -171,8 +175,11 @@ def may_file(*, user: Any, record: EligibilityRecord, form: FormDefinition) -> N
         raise FilingNotAllowed("他の支部の資格情報では申請できません。")
     if record.kind == Kind.DEPENDENT and not form.dependents_may_file:
         raise FilingNotAllowed(
-            f"「{form.name}」は被扶養者（ご家族）の資格では申請できません。"
-            "被保険者の方の資格情報で申請してください。"
+            _(
+                "「%(form)s」は被扶養者（ご家族）の資格では申請できません。"
+                "被保険者の方の資格情報で申請してください。"
+            )
+            % {"form": _(form.name)}
         )
 
 
@@ -219,13 +226,16 @@ def filing_record(
         raise FilingNotAllowed(_STAFF_REFUSED)
     if getattr(user, "is_member", False):
         if record_id is None:
-            raise FormDataError({"record": ["申請に使う資格情報を選択してください。"]})
+            raise FormDataError({"record": [_("申請に使う資格情報を選択してください。")]})
         record = own_record(user=user, record_id=record_id)
         if record is None:
             raise FormDataError(
                 {
                     "record": [
-                        "選択された資格情報が見つかりません。資格情報の一覧から選択し直してください。"
+                        _(
+                            "選択された資格情報が見つかりません。"
+                            "資格情報の一覧から選択し直してください。"
+                        )
                     ]
                 }
             )
@@ -237,12 +247,20 @@ def filing_record(
         )
     given = {"symbol": symbol, "number": number, "branch_number": branch_number}
     missing = {
-        name: [f"{label}を入力してください。"]
-        for (name, value), label in zip(given.items(), ("記号", "番号", "枝番"), strict=True)
+        name: [message]
+        for (name, value), message in zip(
+            given.items(),
+            (
+                _("記号を入力してください。"),
+                _("番号を入力してください。"),
+                _("枝番を入力してください。"),
+            ),
+            strict=True,
+        )
         if not (value or "").strip()
     }
     if birth_date is None:
-        missing["birth_date"] = ["生年月日を入力してください。"]
+        missing["birth_date"] = [_("生年月日を入力してください。")]
     if missing:
         raise FormDataError(missing)
     assert symbol and number and branch_number and birth_date
@@ -256,21 +274,27 @@ def filing_record(
         staff=None if attorney else user,
     )
     if not matches:
-        when = "本日時点で有効な" if attorney else ""
-        raise FormDataError(
-            {
-                "record": [
-                    f"記号・番号・枝番・生年月日のすべてに一致する{when}資格情報が見つかりません。"
-                    "資格情報のお知らせ等で記号・番号・枝番と、加入者の生年月日を確認してください。"
-                ]
-            }
+        message = (
+            _(
+                "記号・番号・枝番・生年月日のすべてに一致する本日時点で有効な資格情報が"
+                "見つかりません。資格情報のお知らせ等で記号・番号・枝番と、"
+                "加入者の生年月日を確認してください。"
+            )
+            if attorney
+            else _(
+                "記号・番号・枝番・生年月日のすべてに一致する資格情報が見つかりません。"
+                "資格情報のお知らせ等で記号・番号・枝番と、加入者の生年月日を確認してください。"
+            )
         )
+        raise FormDataError({"record": [message]})
     if len(matches) > 1:
         raise FormDataError(
             {
                 "record": [
-                    "記号・番号・枝番・生年月日に一致する資格情報が複数あるため特定できません。"
-                    "協会けんぽの支部にお問い合わせください。"
+                    _(
+                        "記号・番号・枝番・生年月日に一致する資格情報が複数あるため特定できません。"
+                        "協会けんぽの支部にお問い合わせください。"
+                    )
                 ]
             }
         )
@@ -382,22 +406,18 @@ def application_submit_outcome(
     form = _form(form_code)
     if draft is not None:
         _check_draft(draft, applicant, form)
-    may_file(user=applicant, record=record, form=form)
     today = now.astimezone(JST).date()
-
-    errors: dict[str, list[str]] = {}
-    if getattr(applicant, "is_attorney", False) and not is_eligible_on(
-        acquired=record.acquired_on, lost=record.lost_on, on=today
-    ):
-        _add(errors, "record", "この資格情報は本日時点で有効ではないため申請できません。")
-    cleaned = _clean_data(form, data, today, errors)
-    bank = _clean_bank(form, bank_account, errors)
-    uploads = _clean_attachments(form, attachments, cleaned, errors)
-    if resubmission_of is not None:
-        for message in _resubmission_problems(resubmission_of, applicant, form, draft):
-            _add(errors, "resubmission_of", message)
-    if errors:
-        raise FormDataError(errors)
+    cleaned, bank, uploads = _validated(
+        applicant=applicant,
+        record=record,
+        form=form,
+        data=data,
+        bank_account=bank_account,
+        attachments=attachments,
+        today=today,
+        resubmission_of=resubmission_of,
+        draft=draft,
+    )
 
     day = today
     ReceiptCounter.objects.get_or_create(day=day)
@@ -451,6 +471,68 @@ def application_submit_outcome(
         _delete(written)
         raise
     return SubmitOutcome(application, created=True)
+
+
+def application_check(
+    *,
+    applicant: Any,
+    record: EligibilityRecord,
+    form_code: str,
+    data: Mapping[str, Any],
+    bank_account: Mapping[str, Any] | None,
+    attachments: Sequence[Attachment],
+    now: datetime | None = None,
+    resubmission_of: Application | None = None,
+    draft: Application | None = None,
+) -> None:
+    """Every check :func:`application_submit_outcome` makes on the content, writing nothing
+    and at any hour (the member site's confirmation step). Raises :class:`FormDataError` or
+    :class:`FilingNotAllowed` exactly as a submission would."""
+    now = now or clock.now()
+    form = _form(form_code)
+    if draft is not None:
+        _check_draft(draft, applicant, form)
+    _validated(
+        applicant=applicant,
+        record=record,
+        form=form,
+        data=data,
+        bank_account=bank_account,
+        attachments=attachments,
+        today=now.astimezone(JST).date(),
+        resubmission_of=resubmission_of,
+        draft=draft,
+    )
+
+
+def _validated(
+    *,
+    applicant: Any,
+    record: EligibilityRecord,
+    form: FormDefinition,
+    data: Mapping[str, Any],
+    bank_account: Mapping[str, Any] | None,
+    attachments: Sequence[Attachment],
+    today: date,
+    resubmission_of: Application | None,
+    draft: Application | None,
+) -> tuple[dict[str, Any], dict[str, Any] | None, list[tuple[str, CleanUpload]]]:
+    """(cleaned data, bank account, checked uploads), or FormDataError with every problem."""
+    may_file(user=applicant, record=record, form=form)
+    errors: dict[str, list[str]] = {}
+    if getattr(applicant, "is_attorney", False) and not is_eligible_on(
+        acquired=record.acquired_on, lost=record.lost_on, on=today
+    ):
+        _add(errors, "record", _("この資格情報は本日時点で有効ではないため申請できません。"))
+    cleaned = _clean_data(form, data, today, errors)
+    bank = _clean_bank(form, bank_account, errors)
+    uploads = _clean_attachments(form, attachments, cleaned, errors)
+    if resubmission_of is not None:
+        for message in _resubmission_problems(resubmission_of, applicant, form, draft):
+            _add(errors, "resubmission_of", message)
+    if errors:
+        raise FormDataError(errors)
+    return cleaned, bank, uploads
 
 
 # --- helpers ---------------------------------------------------------------------------------
@@ -563,7 +645,7 @@ def _clean_bank(
             _add(errors, "bank_account", f"「{form.name}」では振込先の口座情報は不要です。")
         return None
     if not bank_account:
-        _add(errors, "bank_account", "給付金の振込先の口座情報を入力してください。")
+        _add(errors, "bank_account", _("給付金の振込先の口座情報を入力してください。"))
         return None
     try:
         account = validate_bank_account(bank_account)
@@ -576,7 +658,7 @@ def _clean_bank(
 
 
 def _check_upload(item: Attachment) -> CleanUpload | UploadError:
-    _, filename, content = item
+    _kind, filename, content = item
     try:
         return validate_upload(content, filename=filename)
     except UploadError as exc:
@@ -592,7 +674,7 @@ def _clean_attachments(
     """Each file checked by content (images re-encoded without metadata), then the counts per
     attachment code against the form (required, required_when, max_count)."""
     known = {spec.code for spec in form.attachments}
-    for kind, _, _ in attachments:
+    for kind, _name, _content in attachments:
         if kind not in known:
             _add(errors, f"attachments.{kind}", f"「{kind}」は{form.name}の添付書類にありません。")
     if len(attachments) > 1:
@@ -601,12 +683,12 @@ def _clean_attachments(
     else:
         results = [_check_upload(item) for item in attachments]
     uploads: list[tuple[str, CleanUpload]] = []
-    for (kind, filename, _), result in zip(attachments, results, strict=True):
+    for (kind, filename, _content), result in zip(attachments, results, strict=True):
         if isinstance(result, UploadError):
             _add(errors, "attachments", f"{_display_name(filename)}: {result.message}")
         else:
             uploads.append((kind, result))
-    counts = Counter(kind for kind, _, _ in attachments if kind in known)
+    counts = Counter(kind for kind, _name, _content in attachments if kind in known)
     try:
         # With invalid form data the conditional requirements cannot be evaluated: the
         # unconditional ones and the maximum counts still are.

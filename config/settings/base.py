@@ -130,6 +130,9 @@ RATELIMIT_FAIL_OPEN = LOGIN_RATE_FAIL_OPEN
 # Members sign in through the external identity provider (マイナンバーカード).
 # The provider signs an assertion with this shared secret; see core.auth.backends.
 MEMBER_IDP_SHARED_SECRET = env("MEMBER_IDP_SHARED_SECRET", default="")
+#: Where the member site's 「マイナンバーカードでログイン」 button starts the identity provider's
+#: sign-in (it returns to /accounts/member/callback/); empty: no button.
+MEMBER_IDP_START_URL = env("MEMBER_IDP_START_URL", default="")
 MEMBER_IDP_MAX_AGE_SECONDS = env.int("MEMBER_IDP_MAX_AGE_SECONDS", default=300)
 # The development sign-in for demo members; only config.settings.local turns it on.
 DEV_MEMBER_SIGNIN = False

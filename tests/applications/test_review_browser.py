@@ -89,7 +89,7 @@ def test_reviewer_takes_into_review_then_returns_and_the_member_sees_it(
         member_page.wait_for_url(re.compile(r"/accounts/member/$"))
         member_page.get_by_role("link", name="申請状況の確認").click()
         member_page.wait_for_selector("#my-applications")
-        row = member_page.locator(f"tr[data-receipt='{application.receipt_number}']")
+        row = member_page.locator(f"[data-receipt='{application.receipt_number}']")  # a card
         text = row.inner_text()
         assert "返戻" in text
         assert "事業主の証明欄が未記入です。" in text
