@@ -205,6 +205,31 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_QUEUES_ALL = "default,interactive,bulk"
 
+# --- Return mailbox (電子ポスト) -------------------------------------------------------
+# HMAC keys of the resubmission file: "key_id:secret,key_id:secret"; the first one signs,
+# all of them verify (rotation). Required in production.
+RETURNS_SIGNING_KEYS = env.list("RETURNS_SIGNING_KEYS", default=[])
+# Signed download links stay valid this long (seconds).
+RETURNS_LINK_MAX_AGE_SECONDS = env.int("RETURNS_LINK_MAX_AGE_SECONDS", default=300)
+# Packages are deleted this many days after they were built.
+RETURNS_RETENTION_DAYS = env.int("RETURNS_RETENTION_DAYS", default=400)
+# The sweep re-enqueues packages pending longer than this, and resets builds older than that.
+RETURNS_SWEEP_PENDING_AFTER_SECONDS = env.int("RETURNS_SWEEP_PENDING_AFTER_SECONDS", default=60)
+RETURNS_BUILD_STALE_SECONDS = env.int("RETURNS_BUILD_STALE_SECONDS", default=300)
+# Largest resubmission file accepted (bytes).
+RETURNS_RESUBMISSION_MAX_BYTES = 512 * 1024
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "returns-sweep-packages": {
+        "task": "returns.tasks.sweep_packages",
+        "schedule": env.int("RETURNS_SWEEP_EVERY_SECONDS", default=60),
+    },
+    "returns-delete-expired-packages": {
+        "task": "returns.tasks.delete_expired_packages",
+        "schedule": 6 * 60 * 60,
+    },
+}
+
 # --- Logging --------------------------------------------------------------------------
 LOGGING = {
     "version": 1,

@@ -11,3 +11,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEV_MEMBER_SIGNIN = False
 ALLOWED_HOSTS = ["*"]
 MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default="/tmp/kyoukai-test-media")
+RETURNS_SIGNING_KEYS = env.list(
+    "RETURNS_SIGNING_KEYS", default=["test-k1:test-resubmission-signing-key"]
+)
