@@ -9,7 +9,6 @@ from django.urls import reverse
 from applications.models import ApplicationStatus
 from returns import services
 from returns.models import PackageState, ReturnMessage, ReturnReason
-from tests.factories.core import PASSWORD
 from tests.returns.support import built, return_it, reviewing_application
 
 pytestmark = pytest.mark.django_db
