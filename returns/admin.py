@@ -123,7 +123,7 @@ class ReturnPackageAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
                 done += 1
         messages.success(request, _("%(n)d件を再実行しました。") % {"n": done})
 
-    @admin.action(description=_l("選択した返戻書類を再作成する（新しい版）"), permissions=["review"])
+    @admin.action(description=_l("選択した返戻書類を再作成する"), permissions=["review"])
     def regenerate(self, request: HttpRequest, queryset: QuerySet) -> None:
         done = 0
         for message_id in set(queryset.values_list("message_id", flat=True)[:500]):
