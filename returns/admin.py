@@ -171,8 +171,7 @@ class ReturnForm(forms.Form):
 
     def rows(self) -> list[tuple[Any, Any, Any]]:
         return [
-            (self[f"reason_{i}"], self[f"field_{i}"], self[f"text_{i}"])
-            for i in range(REASON_ROWS)
+            (self[f"reason_{i}"], self[f"field_{i}"], self[f"text_{i}"]) for i in range(REASON_ROWS)
         ]
 
     def reasons(self) -> list[services.ReasonInput]:
@@ -212,9 +211,7 @@ class ApplicationReturnAdmin(ApplicationAdmin):
                 else None,
                 "return_url": reverse("admin:applications_application_return", args=[obj.pk]),
                 "return_message": message,
-                "return_packages": list(message.packages.order_by("-version"))
-                if message
-                else [],
+                "return_packages": list(message.packages.order_by("-version")) if message else [],
                 "regenerate_url": reverse(
                     "admin:applications_application_regenerate", args=[obj.pk]
                 ),

@@ -151,7 +151,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "協会けんぽ 業務システム API",
-    "DESCRIPTION": "資格情報・電子申請・電子ポスト・お知らせの API。",
+    "DESCRIPTION": "資格情報・電子申請・電子ポスト・お知らせの API。"
+    "再申請用ファイルの JSON Schema: [/api/v1/returns/schemas/resubmission-v1.json]"
+    "(/api/v1/returns/schemas/resubmission-v1.json)（リポジトリの "
+    "returns/schemas/resubmission-v1.schema.json）。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
