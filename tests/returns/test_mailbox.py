@@ -45,7 +45,7 @@ def test_list_newest_first_with_unread_then_opened(returned, reviewer):
     assert rows[1]["ready"] and not rows[0]["ready"]  # second not built yet: no files
     detail = client.get(reverse("api-return-message", args=[returned.pk])).json()
     assert detail["reasons"][0]["label"] == "添付書類の不足"
-    assert [f["kind"] for f in detail["files"]][0] == FileKind.NOTICE
+    assert detail["files"][0]["kind"] == FileKind.NOTICE
     returned.refresh_from_db()
     assert returned.opened_at is not None
     rows = client.get(reverse("api-return-messages")).json()["results"]
