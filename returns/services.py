@@ -35,7 +35,14 @@ from applications import presentation
 from applications.forms_catalogue import FormDataError
 from applications.models import Application, ApplicationStatus
 from applications.services import review
-from applications.services.filing import FilingConflict, FilingNotAllowed, application_save_draft
+from applications.services.filing import (
+    Attachment,
+    FilingConflict,
+    FilingNotAllowed,
+    ServiceClosed,
+    application_save_draft,
+    application_submit_outcome,
+)
 from core.audit import record_event
 from core.errors import Conflict, NotAllowed, NotFound, ServiceError
 from core.jp.calendar import JST
@@ -712,3 +719,50 @@ def resubmission_attachments(
         with attachment.file.open("rb") as handle:
             out.append((attachment.kind, attachment.original_filename, handle.read()))
     return out
+
+
+def resubmission_submit(
+    *,
+    actor: Any,
+    draft_id: int,
+    reuse: Sequence[int],
+    uploads: Sequence[Attachment],
+    idempotency_key: str,
+    now: datetime | None = None,
+    request: Any = None,
+) -> Application:
+    """Submit a resubmission draft as usual (hours, validation, Idempotency-Key), with the
+    returned application's attachments in ``reuse`` plus the new ``uploads``."""
+    draft = Application.objects.filter(
+        pk=draft_id, applicant_id=actor.pk, resubmission_of__isnull=False
+    ).first()
+    if draft is None:
+        raise NotFound("再申請の下書きが見つかりません。")
+    reused = resubmission_attachments(actor=actor, draft=draft, reuse=reuse)
+    try:
+        outcome = application_submit_outcome(
+            applicant=actor,
+            record=draft.record,
+            form_code=draft.form_code,
+            data=draft.data,
+            bank_account=draft.bank_account,
+            attachments=[*reused, *uploads],
+            idempotency_key=idempotency_key,
+            now=now,
+            resubmission_of=draft.resubmission_of,
+            draft=draft,
+            request=request,
+        )
+    except FormDataError as exc:
+        raise ServiceError(
+            "入力内容に誤りがあります。各項目のメッセージを確認してください。",
+            code="invalid_data",
+            field_errors=exc.errors,
+        ) from exc
+    except ServiceClosed as exc:
+        raise ServiceError(exc.message, code="service_closed", status=403) from exc
+    except FilingNotAllowed as exc:
+        raise NotAllowed(exc.message) from exc
+    except FilingConflict as exc:
+        raise Conflict(exc.message) from exc
+    return outcome.application

@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from applications import presentation
+from applications.api.serializers import _AttachmentsMixin
 from core.signed_links import make_link_token
 from returns.models import ReturnFile, ReturnMessage, ReturnMessageReason
 
@@ -122,3 +123,12 @@ class ResubmissionInputSerializer(serializers.Serializer):
                 "指定してください。"
             )
         return attrs
+
+
+class ResubmissionSubmitSerializer(_AttachmentsMixin):
+    reuse_attachments = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="再利用する、返戻された申請の添付書類の ID（再申請用ファイルの "
+        "protected.attachments[].id）",
+    )

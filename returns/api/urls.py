@@ -15,6 +15,11 @@ urlpatterns = [
         name="api-return-resubmissions",
     ),
     path(
+        "returns/resubmissions/<int:pk>/submit/",
+        views.ResubmissionSubmitView.as_view(),
+        name="api-return-resubmission-submit",
+    ),
+    path(
         "returns/schemas/resubmission-v1.json",
         views.ResubmissionSchemaView.as_view(),
         name=views.SCHEMA_URL_NAME,

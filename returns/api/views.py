@@ -21,7 +21,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from applications import clock
 from applications.api.serializers import ApplicationDetailSerializer
+from applications.api.views import IDEMPOTENCY_HEADER, _attachments
 from applications.selectors import application_for_applicant
 from core.signed_links import read_link_token
 from core.streaming_zip import ZipMember, stream_zip
@@ -32,6 +34,7 @@ from returns.api.serializers import (
     MessageDetailSerializer,
     MessageListSerializer,
     ResubmissionInputSerializer,
+    ResubmissionSubmitSerializer,
 )
 from returns.building.resubmission import SCHEMA_PATH
 from returns.models import ReturnFile
@@ -178,6 +181,37 @@ class ResubmissionView(APIView):
             request=request,
         )
         fresh = application_for_applicant(user=request.user, pk=draft.pk)
+        return Response(ApplicationDetailSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+class ResubmissionSubmitView(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        tags=[TAG],
+        summary="再申請の下書きを申請する（前回の添付書類を再利用できます）",
+        description="通常の申請と同じ受付時間・入力チェック・Idempotency-Key。"
+        "reuse_attachments に返戻された申請の添付書類の ID を指定すると再利用し、"
+        "attachments で新しいファイルを追加・差し替えできます。",
+        request={"multipart/form-data": ResubmissionSubmitSerializer,
+                 "application/json": ResubmissionSubmitSerializer},
+        parameters=[IDEMPOTENCY_HEADER],
+        responses={201: ApplicationDetailSerializer, 400: OpenApiResponse(),
+                   403: OpenApiResponse(), 409: OpenApiResponse()},
+    )  # fmt: skip
+    def post(self, request: Request, pk: int) -> Response:
+        serializer = ResubmissionSubmitSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        application = services.resubmission_submit(
+            actor=request.user,
+            draft_id=pk,
+            reuse=serializer.validated_data.get("reuse_attachments", []),
+            uploads=_attachments(serializer.validated_data),
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            now=clock.now(),
+            request=request,
+        )
+        fresh = application_for_applicant(user=request.user, pk=application.pk)
         return Response(ApplicationDetailSerializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
