@@ -71,6 +71,11 @@ class Command(BaseCommand):
         made = applications_demo.file_for_demo_members()
         if made:
             self.stdout.write(f"デモ加入者の電子申請 {made} 件を作成しました。")
+        from returns.demo import build_demo_packages
+
+        packages = build_demo_packages()
+        if packages:
+            self.stdout.write(f"返戻書類（電子ポスト）{packages} 件を作成しました。")
         self.stdout.write("デモアカウント:")
         for login in logins:
             self.stdout.write(
