@@ -8,7 +8,8 @@ from typing import Any
 
 #: (code, label, guidance, order)
 REASONS: tuple[tuple[str, str, str, int], ...] = (
-    ("attachment_missing", "添付書類の不足", "不足している添付書類を添付して再申請してください。", 10),
+    ("attachment_missing", "添付書類の不足",
+     "不足している添付書類を添付して再申請してください。", 10),
     ("entry_error", "記載内容の不備", "該当する項目を正しく入力して再申請してください。", 20),
     ("bank_mismatch", "口座情報の相違",
      "申請者ご本人名義の口座を正しく入力して再申請してください。", 30),
