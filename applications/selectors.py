@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from applications.models import Application, StatusChange
+from applications.models import Application, ApplicationStatus, StatusChange
 from core.jp.kana import normalize_digits
 from core.scoping import branch_scope
 from eligibility.models import EligibilityRecord
@@ -51,6 +51,41 @@ def application_for_applicant(*, user: Any, pk: int) -> Application:
             "attachments",
             Prefetch("status_changes", queryset=StatusChange.objects.order_by("at", "id")),
         )
+    )
+    try:
+        return qs.get(pk=pk)
+    except Application.DoesNotExist:
+        raise Http404 from None
+
+
+def _visible_to_member_q(user: Any) -> Q:
+    """Own applications, and (members only) those a 社会保険労務士 filed on the member's own
+    records, drafts excepted: the member follows them read-only."""
+    q = Q(applicant_id=user.pk)
+    if getattr(user, "is_member", False):
+        q |= Q(record__person__user_id=user.pk, applicant__kind="attorney") & ~Q(
+            status=ApplicationStatus.DRAFT
+        )
+    return q
+
+
+def applications_visible_to_member(*, user: Any) -> QuerySet[Application]:
+    """The member's list: own applications and those filed for them by an attorney (the
+    attorney's other clients never), newest first; list columns only."""
+    if not getattr(user, "is_authenticated", False):
+        return Application.objects.none()
+    return (
+        Application.objects.filter(_visible_to_member_q(user)).only(*LIST_COLUMNS).order_by("-id")
+    )
+
+
+def application_visible_to_member(*, user: Any, pk: int) -> Application:
+    """One application of :func:`applications_visible_to_member`, with its history; Http404
+    otherwise. Read-only: changes go through :func:`application_for_applicant`."""
+    if not getattr(user, "is_authenticated", False):
+        raise Http404
+    qs = Application.objects.filter(_visible_to_member_q(user)).prefetch_related(
+        Prefetch("status_changes", queryset=StatusChange.objects.order_by("at", "id"))
     )
     try:
         return qs.get(pk=pk)

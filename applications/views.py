@@ -16,7 +16,10 @@ from django.views.decorators.http import require_GET
 
 from applications import presentation
 from applications.models import Application, ApplicationAttachment, ApplicationStatus
-from applications.selectors import application_for_applicant, applications_for_applicant
+from applications.selectors import (
+    application_visible_to_member,
+    applications_visible_to_member,
+)
 from core.audit import record_event
 from core.models import AuditEvent
 from core.scoping import branch_scope
@@ -42,7 +45,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     """
     if not _is_applicant(request.user):
         return redirect("home")
-    qs = applications_for_applicant(user=request.user).exclude(status=ApplicationStatus.DRAFT)
+    qs = applications_visible_to_member(user=request.user).exclude(status=ApplicationStatus.DRAFT)
     before = request.GET.get("before", "")
     if before.isdigit():
         qs = qs.filter(pk__lt=int(before))
@@ -53,6 +56,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
         {
             "obj": a,
             "form_name": presentation.form_name(a.form_code, a.form_version),
+            "by_attorney": a.applicant_id != request.user.pk,
         }
         for a in rows
     ]
@@ -73,7 +77,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One of the member's applications with its status history; any other id is a 404."""
     if not _is_applicant(request.user):
         return redirect("home")
-    application = application_for_applicant(user=request.user, pk=pk)
+    application = application_visible_to_member(user=request.user, pk=pk)
     if application.status == ApplicationStatus.DRAFT:
         raise Http404
     rows, _extra = presentation.entered_rows(
@@ -87,6 +91,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form_name": presentation.form_name(application.form_code, application.form_version),
             "entered_rows": rows,
             "history": application.status_changes.all(),
+            "by_attorney": application.applicant_id != request.user.pk,
         },
     )
 
