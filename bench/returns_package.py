@@ -89,8 +89,6 @@ def typical_message():
             ("certification_missing", "employer_certified_date"),
             ("entry_error", "employer_paid_amount"),
             ("illegible_attachment", ""),
-            ("entry_error", "first_visit_date"),
-            ("other", ""),
         ]
     ]
     return services.application_return(
