@@ -12,8 +12,9 @@ from applications.models import Application, ApplicationStatus
 from returns import services
 from returns.models import PackageState, ReturnMessageReason, ReturnPackage, ReturnReason
 
-#: Returned applications of other (bulk demo) members that also get a package.
-BULK_PACKAGES = 20
+#: Returned applications of other (bulk demo) members that also get a package (by default
+#: none: each costs a build, and ``member1``'s is the one the demo needs).
+BULK_PACKAGES = 0
 
 
 def _catalogue_reasons(message_id: int) -> None:
