@@ -5,7 +5,8 @@ reasons to fill them), the form image, two phone-photo attachments (~1.5 MP JPEG
 signed resubmission file. Prints, as CPU time of this process (``time.process_time``):
 
 * the first (cold) WeasyPrint call of the process, then the notice PDF alone, warm (the
-  process's one FontConfiguration), side by side in the same run;
+  process's one FontConfiguration), and with a new FontConfiguration per call, side by side
+  in the same run;
 * the whole package (every file built in memory: :func:`returns.services.build_files`) and
   the whole build with storage and database writes (:func:`returns.services.package_build`);
 * with ``--packages N``: N packages built in a row and the worker's RSS after each 100.
@@ -124,7 +125,10 @@ def main() -> None:
         from pypdf import PdfReader
 
         from returns import services
-        from returns.building.reasons_pdf import render_notice
+        from weasyprint import HTML
+        from weasyprint.text.fonts import FontConfiguration
+
+        from returns.building.reasons_pdf import notice_html, render_notice
 
         message = typical_message()
         notice = services.notice_for(message, today=timezone.localdate())
@@ -134,6 +138,11 @@ def main() -> None:
         pdf = render_notice(notice)
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
         warm = [cpu_ms(lambda: render_notice(notice)) for _ in range(args.runs)]
+        html = notice_html(notice)
+        fresh = [
+            cpu_ms(lambda: HTML(string=html).write_pdf(font_config=FontConfiguration()))
+            for _ in range(max(3, args.runs // 4))
+        ]
         now = timezone.now()
         files = services.build_files(message, now=now)
         whole = [cpu_ms(lambda: services.build_files(message, now=now)) for _ in range(args.runs)]
@@ -154,6 +163,7 @@ def main() -> None:
         )
         print(f"{'notice PDF, cold WeasyPrint call (first of process)':<46} {cold:7.1f} ms")
         print(line("notice PDF, warm (shared FontConfiguration)", warm))
+        print(line("notice PDF, a new FontConfiguration per call", fresh))
         print(line("whole package, files built in memory", whole))
         print(line("whole package, with storage + DB writes", written))
 
