@@ -123,11 +123,10 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         from pypdf import PdfReader
-
-        from returns import services
         from weasyprint import HTML
         from weasyprint.text.fonts import FontConfiguration
 
+        from returns import services
         from returns.building.reasons_pdf import notice_html, render_notice
 
         message = typical_message()
