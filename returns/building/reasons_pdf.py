@@ -51,11 +51,24 @@ class Notice:
 
 
 @functools.cache
+def _weasyprint() -> Any:
+    """Import WeasyPrint without its process-wide side effect: importing it sets Pillow's
+    ``ImageFile.LOAD_TRUNCATED_IMAGES = True``, which would make the upload checks
+    (core.uploads) accept truncated images in the same process. The notice has no images."""
+    from PIL import ImageFile
+
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    import weasyprint
+    import weasyprint.text.fonts
+
+    ImageFile.LOAD_TRUNCATED_IMAGES = before
+    return weasyprint
+
+
+@functools.cache
 def font_config() -> Any:
     """The process's one WeasyPrint font configuration."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    return FontConfiguration()
+    return _weasyprint().text.fonts.FontConfiguration()
 
 
 def notice_html(notice: Notice) -> str:
@@ -64,7 +77,5 @@ def notice_html(notice: Notice) -> str:
 
 def render_notice(notice: Notice) -> bytes:
     """The notice as PDF bytes."""
-    from weasyprint import HTML
-
-    html = HTML(string=notice_html(notice), base_url=None)
+    html = _weasyprint().HTML(string=notice_html(notice), base_url=None)
     return html.write_pdf(font_config=font_config())

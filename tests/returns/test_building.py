@@ -89,3 +89,11 @@ def test_resubmission_file_is_readable_json_with_the_receipt_number(package):
     assert document["editable"]["data"] == application.data
     assert len(document["protected"]["attachments"]) == 2
     assert document["signature"]["key_id"] == "test-k1"
+
+
+def test_rendering_leaves_pillow_refusing_truncated_images(package):
+    # WeasyPrint's import sets ImageFile.LOAD_TRUNCATED_IMAGES = True for the whole process,
+    # which made core.uploads accept a truncated JPEG after a notice was rendered.
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
