@@ -44,3 +44,51 @@ def test_sweep_picks_up_a_package_whose_enqueue_was_lost(celery_worker_process, 
     )
     sweep_packages.delay()  # what Celery beat sends every minute
     assert wait_for(lambda: ready(package.pk), timeout=90)
+
+
+def test_admin_return_worker_build_member_download_and_resubmit(
+    celery_worker_process, settings, reviewer, client
+):
+    import json
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+    from rest_framework.test import APIClient
+
+    from applications.models import Application, ApplicationStatus
+    from eligibility.models import Person
+    from returns.models import ReturnMessage
+    from tests.factories.core import MemberUserFactory
+
+    settings.MEDIA_ROOT = celery_worker_process.media_root
+    member = MemberUserFactory()
+    application = reviewing_application(applicant=member)
+    Person.objects.filter(pk=application.record.person_id).update(user=member)
+
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("admin:applications_application_return", args=[application.pk]),
+        {"expected_version": application.version, "reason_0": "attachment_missing",
+         "field_0": "", "text_0": "医師の意見書がありません。"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    message = ReturnMessage.objects.get(application=application)
+    wait_for(lambda: ready(message.packages.get().pk), timeout=90)
+
+    api = APIClient()
+    api.force_authenticate(member)
+    detail = api.get(reverse("api-return-message", args=[message.pk])).json()
+    files = {f["kind"]: f for f in detail["files"]}
+    pdf = b"".join(api.get(files[FileKind.NOTICE]["download_url"]).streaming_content)
+    assert pdf.startswith(b"%PDF")
+    document = b"".join(api.get(files[FileKind.RESUBMISSION]["download_url"]).streaming_content)
+    assert json.loads(document)["protected"]["receipt_number"] == application.receipt_number
+    created = api.post(
+        reverse("api-return-resubmissions"),
+        {"file": SimpleUploadedFile("r.json", document, "application/json")},
+        format="multipart",
+    )
+    assert created.status_code == 201, created.json()
+    draft = Application.objects.get(pk=created.json()["id"])
+    assert draft.status == ApplicationStatus.DRAFT
+    assert draft.resubmission_of_id == application.pk
