@@ -452,8 +452,10 @@ def package_build(package_id: int, *, now: datetime | None = None) -> str:
             rows.append(row)
         with transaction.atomic():
             locked = ReturnPackage.objects.select_for_update().get(pk=package_id)
-            if locked.state != PackageState.BUILDING:  # reset by the sweep meanwhile
-                raise RuntimeError(f"package {package_id} is {locked.state}, not building")
+            if locked.state != PackageState.BUILDING or locked.claimed_at != now:
+                # The sweep took it back meanwhile (this worker was too slow): the newer claim
+                # wins, this build's files are dropped.
+                raise RuntimeError(f"package {package_id} was claimed again")
             ReturnFile.objects.bulk_create(rows)
             locked.state = PackageState.READY
             locked.built_at = timezone.now()
@@ -462,9 +464,9 @@ def package_build(package_id: int, *, now: datetime | None = None) -> str:
     except Exception as exc:
         _delete_files(written)
         logger.exception("return package %s failed", package_id)
-        ReturnPackage.objects.filter(pk=package_id, state=PackageState.BUILDING).update(
-            state=PackageState.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000]
-        )
+        ReturnPackage.objects.filter(
+            pk=package_id, state=PackageState.BUILDING, claimed_at=now
+        ).update(state=PackageState.FAILED, error=f"{type(exc).__name__}: {exc}"[:2000])
         return "failed"
     return "ready"
 

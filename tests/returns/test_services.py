@@ -9,6 +9,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from applications.models import ApplicationStatus
@@ -197,3 +198,35 @@ def test_retention_deletes_old_packages_files_and_audits(reviewer, settings):
     event = AuditEvent.objects.get(object_type="returns.returnpackage", action="delete")
     assert event.changes["reason"] == "retention"
     assert names  # files are removed on commit (not run inside this test transaction)
+
+
+def test_a_build_overtaken_by_a_newer_claim_neither_wins_nor_fails_it(reviewer):
+    package = return_it(reviewing_application(), reviewer).packages.get()
+    slow_start = timezone.now() - timedelta(hours=1)
+    real_build_files = services.build_files
+
+    def sweep_meanwhile(message, *, now):
+        files = real_build_files(message, now=now)
+        # While this (slow) worker builds, the sweep takes the package back and another
+        # worker claims it.
+        services.packages_to_sweep(now=timezone.now())
+        assert services._claim(package.pk, timezone.now())
+        return files
+
+    with mock.patch("returns.services.build_files", side_effect=sweep_meanwhile):
+        assert services.package_build(package.pk, now=slow_start) == "failed"
+    package.refresh_from_db()
+    assert package.state == PackageState.BUILDING  # the newer claim is untouched
+    assert not ReturnFile.objects.exists()
+
+
+def test_retention_removes_the_files_from_storage(
+    reviewer, settings, django_capture_on_commit_callbacks
+):
+    settings.RETURNS_RETENTION_DAYS = 30
+    package = built(return_it(reviewing_application(), reviewer))
+    names = [f.file.name for f in package.files.all()]
+    assert names and all(default_storage.exists(n) for n in names)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.packages_delete_expired(now=timezone.now() + timedelta(days=31))
+    assert not any(default_storage.exists(n) for n in names)
