@@ -266,6 +266,46 @@ class ApplicationReturnAdmin(ApplicationAdmin):
             )
         return self._back(obj)
 
+    def status_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The plain status form: a return made there (a comment, no reasons) still goes
+        through :func:`returns.services.application_return`, with the comment as an
+        「その他」 reason, so its message and package are recorded in the same transaction."""
+        if request.method != "POST" or request.POST.get("to_status") != review.S.RETURNED:
+            return super().status_view(request, object_id)
+        obj = self._post_target(request, object_id)
+        try:
+            version = int(request.POST.get("expected_version", ""))
+        except ValueError:
+            return self._back(obj)
+        comment = request.POST.get("comment", "").strip()
+        if not comment:
+            messages.error(
+                request,
+                _("「%(to)s」にするときは、申請者に伝える状況コメント（理由）を入力してください。")
+                % {"to": review.S.RETURNED.label},
+            )
+            return self._back(obj)
+        try:
+            services.application_return(
+                application_id=obj.pk,
+                reasons=[services.ReasonInput(services.OTHER_REASON, "", comment)],
+                actor=request.user,
+                expected_version=version,
+                request=request,
+            )
+        except ServiceError as exc:
+            admin_message(request, exc)
+            for errors in exc.field_errors.values():
+                for error in errors:
+                    messages.error(request, error)
+        else:
+            messages.success(
+                request,
+                _("受付番号 %(number)s を「%(status)s」にしました。")
+                % {"number": obj.receipt_number, "status": review.S.RETURNED.label},
+            )
+        return self._back(obj)
+
     def regenerate_view(self, request: HttpRequest, object_id: str) -> HttpResponseRedirect:
         obj = self._post_target(request, object_id)
         message = ReturnMessage.objects.filter(application=obj).first()

@@ -142,14 +142,25 @@ def _clean_reasons(application: Application, reasons: Sequence[ReasonInput]) -> 
     return cleaned
 
 
-def status_comment_for(labels: Sequence[str]) -> str:
-    """The status comment the applicant sees on a returned application."""
-    reasons = "、".join(dict.fromkeys(labels))
-    comment = (
-        f"返戻しました（理由: {reasons}）。返戻理由のお知らせと再申請用のファイルを"
-        "電子ポストにお送りしましたので、内容をご確認のうえ再申請してください。"
-    )
-    return comment[: review.COMMENT_MAX_LENGTH]
+MAILBOX_SENTENCE = (
+    "返戻理由のお知らせと再申請用のファイルを電子ポストにお送りしましたので、"
+    "内容をご確認のうえ再申請してください。"
+)
+
+
+def status_comment_for(cleaned: Sequence[dict]) -> str:
+    """The status comment the applicant sees on a returned application: the reasons (with
+    the reviewer's text) and where the documents are."""
+    parts = []
+    for c in cleaned:
+        detail = "・".join(x for x in (c["field_label"], c["text"]) if x)
+        label = c["reason"].label if c["reason"].code != OTHER_REASON else ""
+        parts.append(f"{label}（{detail}）" if label and detail else label or detail)
+    reasons = "、".join(dict.fromkeys(parts))
+    room = review.COMMENT_MAX_LENGTH - len(MAILBOX_SENTENCE) - len("返戻しました。理由: 。")
+    if len(reasons) > room:
+        reasons = reasons[: room - 1] + "…"
+    return f"返戻しました。理由: {reasons}。{MAILBOX_SENTENCE}".replace("。。", "。")
 
 
 def application_return(
@@ -170,7 +181,7 @@ def application_return(
         if current is None or not review.can_review(actor, current):
             raise NotFound("この申請は存在しないか、操作する権限がありません。")
         cleaned = _clean_reasons(current, reasons)
-        comment = status_comment_for([c["reason"].label for c in cleaned])
+        comment = status_comment_for(cleaned)
         try:
             application = review.application_change_status(
                 application_id=application_id,

@@ -118,3 +118,27 @@ def test_return_reasons_service_refuses_inactive_reason(reviewer):
         return_it(
             reviewing_application(), reviewer, reasons=[services.ReasonInput("deadline_passed")]
         )
+
+
+def test_plain_status_form_return_records_message_in_the_same_transaction(client, reviewer):
+    application = reviewing_application()
+    client.force_login(reviewer)
+    url = reverse("admin:applications_application_status", args=[application.pk])
+    empty = client.post(
+        url, {"to_status": "returned", "comment": "", "expected_version": application.version},
+        follow=True,
+    )  # fmt: skip
+    assert "状況コメント（理由）を入力してください" in empty.content.decode()
+    assert not ReturnMessage.objects.exists()
+    client.post(
+        url,
+        {"to_status": "returned", "comment": "事業主の証明欄が未記入です。",
+         "expected_version": application.version},
+    )  # fmt: skip
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.RETURNED
+    assert "事業主の証明欄が未記入です。" in application.status_comment
+    assert "電子ポスト" in application.status_comment
+    message = ReturnMessage.objects.get(application=application)
+    assert message.reasons.get().text == "事業主の証明欄が未記入です。"
+    assert message.packages.get().state == PackageState.PENDING
