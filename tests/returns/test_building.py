@@ -97,3 +97,21 @@ def test_rendering_leaves_pillow_refusing_truncated_images(package):
     from PIL import ImageFile
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+
+
+def test_notice_renders_without_any_weasyprint_warning(caplog):
+    # A broken stylesheet rule, a missing font or an unreachable URL only shows in the log.
+    from returns.building.reasons_pdf import Notice, NoticeReason, render_notice
+
+    caplog.set_level("WARNING", logger="weasyprint")
+    notice = Notice(
+        addressee="協会　太郎", postal_code="100-0001", address="東京都千代田区", on_behalf_of="",
+        branch_name="全国健康保険協会 東京支部", branch_postal_code="", branch_address="",
+        branch_phone="", contact="全国健康保険協会 東京支部", issued_on="令和8年12月4日",
+        form_name="傷病手当金支給申請書", receipt_number="2026112200000001",
+        received_on="令和8年11月22日", member_name="協会　太郎", symbol="1", number="2",
+        branch_number="00",
+        reasons=(NoticeReason("記載内容の不備", "傷病名", "確認してください。"),),
+    )  # fmt: skip
+    assert render_notice(notice).startswith(b"%PDF")
+    assert [r.getMessage() for r in caplog.records if r.name.startswith("weasyprint")] == []
