@@ -19,8 +19,8 @@ from django.views.decorators.http import require_GET
 from applications import presentation
 from applications.models import Application, ApplicationAttachment, ApplicationStatus
 from applications.selectors import (
-    application_for_applicant,
-    applications_concerning,
+    application_visible_to_member,
+    applications_visible_to_member,
     drafts_for_applicant,
 )
 from core.audit import record_event
@@ -41,7 +41,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
     Keyset pagination on the id (``?before=<id>``): each page is one index range scan on
     (applicant, -id), however many applications there are; no COUNT.
     """
-    qs = applications_concerning(user=request.user).exclude(status=ApplicationStatus.DRAFT)
+    qs = applications_visible_to_member(user=request.user).exclude(status=ApplicationStatus.DRAFT)
     before = request.GET.get("before", "")
     if before.isdigit():
         qs = qs.filter(pk__lt=int(before))
@@ -79,7 +79,7 @@ def member_list(request: HttpRequest) -> HttpResponse:
 @applicant_required
 def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One of the member's applications with its status history; any other id is a 404."""
-    application = application_for_applicant(user=request.user, pk=pk)
+    application = application_visible_to_member(user=request.user, pk=pk)
     if application.status == ApplicationStatus.DRAFT:
         raise Http404
     rows, _extra = presentation.entered_rows(
@@ -93,6 +93,7 @@ def member_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "form_name": presentation.form_name(application.form_code, application.form_version),
             "entered_rows": rows,
             "history": application.status_changes.all(),
+            "by_attorney": application.applicant_id != request.user.pk,
         },
     )
 

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("core.api.urls")),
     path("", include("eligibility.api.urls")),
     path("", include("applications.api.urls")),
+    path("", include("returns.api.urls")),
 ]
 
 urlpatterns = [
@@ -21,6 +22,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("core.urls")),
     path("applications/", include("applications.urls")),
+    path("returns/", include("returns.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

@@ -32,6 +32,9 @@ MEMBER_FACING: tuple[str, ...] = (
     "core/member_site.py",
     "core/views.py",
     "core/uploads.py",
+    "returns/templates/returns/mailbox.html",
+    "returns/templates/returns/message.html",
+    "returns/views.py",
 )
 
 

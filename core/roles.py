@@ -49,6 +49,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "eligibility.view_my_number",
         "eligibility.view_importjob",
         "eligibility.add_importjob",
+        "returns.view_returnreason",
+        "returns.add_returnreason",
+        "returns.change_returnreason",
     ],
 }
 

@@ -190,7 +190,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "協会けんぽ 業務システム API",
-    "DESCRIPTION": "資格情報・電子申請・電子ポスト・お知らせの API。",
+    "DESCRIPTION": "資格情報・電子申請・電子ポスト・お知らせの API。"
+    "再申請用ファイルの JSON Schema: [/api/v1/returns/schemas/resubmission-v1.json]"
+    "(/api/v1/returns/schemas/resubmission-v1.json)（リポジトリの "
+    "returns/schemas/resubmission-v1.schema.json）。",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
@@ -263,6 +266,31 @@ IMPORT_TIME_LIMIT = env.int("IMPORT_TIME_LIMIT", default=2 * 60 * 60)
 IMPORT_SWEEP_MARGIN = env.int("IMPORT_SWEEP_MARGIN", default=10 * 60)
 # A job still queued after this long lost its message: the sweep queues it again.
 IMPORT_REQUEUE_AFTER = env.int("IMPORT_REQUEUE_AFTER", default=30 * 60)
+
+# --- Return mailbox (電子ポスト) -------------------------------------------------------
+# HMAC keys of the resubmission file: "key_id:secret,key_id:secret"; the first one signs,
+# all of them verify (rotation). Required in production.
+RETURNS_SIGNING_KEYS = env.list("RETURNS_SIGNING_KEYS", default=[])
+# Signed download links stay valid this long (seconds).
+RETURNS_LINK_MAX_AGE_SECONDS = env.int("RETURNS_LINK_MAX_AGE_SECONDS", default=300)
+# Packages are deleted this many days after they were built.
+RETURNS_RETENTION_DAYS = env.int("RETURNS_RETENTION_DAYS", default=400)
+# The sweep re-enqueues packages pending longer than this, and resets builds older than that.
+RETURNS_SWEEP_PENDING_AFTER_SECONDS = env.int("RETURNS_SWEEP_PENDING_AFTER_SECONDS", default=60)
+RETURNS_BUILD_STALE_SECONDS = env.int("RETURNS_BUILD_STALE_SECONDS", default=300)
+# Largest resubmission file accepted (bytes).
+RETURNS_RESUBMISSION_MAX_BYTES = 512 * 1024
+CELERY_BEAT_SCHEDULE = {
+    **globals().get("CELERY_BEAT_SCHEDULE", {}),
+    "returns-sweep-packages": {
+        "task": "returns.tasks.sweep_packages",
+        "schedule": env.int("RETURNS_SWEEP_EVERY_SECONDS", default=60),
+    },
+    "returns-delete-expired-packages": {
+        "task": "returns.tasks.delete_expired_packages",
+        "schedule": 6 * 60 * 60,
+    },
+}
 
 # --- Logging --------------------------------------------------------------------------
 # No log line carries a My Number: LOGGING_CONFIG masks every record when it is made, in

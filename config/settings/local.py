@@ -9,3 +9,6 @@ PERSONAL_ID_HMAC_KEY = env("PERSONAL_ID_HMAC_KEY", default="local-development-hm
 MEMBER_IDP_SHARED_SECRET = env("MEMBER_IDP_SHARED_SECRET", default="local-development-idp")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 DEV_MEMBER_SIGNIN = True
+RETURNS_SIGNING_KEYS = env.list(
+    "RETURNS_SIGNING_KEYS", default=["local-dev:local-development-resubmission-key"]
+)

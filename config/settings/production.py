@@ -12,6 +12,7 @@ if len(SECRET_KEY) < 50:
 PERSONAL_ID_HMAC_KEY = env("PERSONAL_ID_HMAC_KEY")
 MEMBER_IDP_SHARED_SECRET = env("MEMBER_IDP_SHARED_SECRET")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+RETURNS_SIGNING_KEYS = env.list("RETURNS_SIGNING_KEYS")  # "key_id:secret,..."
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("Production runs on PostgreSQL: set DATABASE_URL=postgres://...")
 if not CACHES["default"]["BACKEND"].endswith("RedisCache"):

@@ -1,7 +1,7 @@
 """Settings for the test suite. DATABASE_URL / CELERY_BROKER_URL select the lane."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import env
+from config.settings.base import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -14,3 +14,20 @@ MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default="/tmp/kyoukai-test-media")
 # Rate-limit counters in this process's memory, emptied before each test (tests/conftest.py),
 # in both lanes: clearing a Redis cache would flush the lane's broker database too.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+RETURNS_SIGNING_KEYS = env.list(
+    "RETURNS_SIGNING_KEYS", default=["test-k1:test-resubmission-signing-key"]
+)
+
+# The embedded lane has no worker: what transactional tests queue (return packages on commit)
+# goes to a throw-away folder, not to var/celery, which scripts/run.sh's worker consumes.
+if CELERY_BROKER_URL.startswith("filesystem"):
+    import tempfile
+    from pathlib import Path
+
+    _queue = Path(tempfile.gettempdir()) / "kyoukai-test-celery" / "queue"
+    _queue.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,
+        "data_folder_in": str(_queue),
+        "data_folder_out": str(_queue),
+    }

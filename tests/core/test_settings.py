@@ -12,6 +12,7 @@ PROD_ENV = {
     "SECRET_KEY": "x" * 30 + "-production-secret-for-the-check-0123456789",
     "PERSONAL_ID_HMAC_KEY": "hmac-key",
     "MEMBER_IDP_SHARED_SECRET": "idp-secret",
+    "RETURNS_SIGNING_KEYS": "2026a:resubmission-signing-key-for-the-check",
     "ALLOWED_HOSTS": "backoffice.example.jp",
     "DATABASE_URL": "postgres://kyoukai@127.0.0.1:5432/kyoukai",
     "CACHE_URL": "redis://127.0.0.1:6379/1",
@@ -82,3 +83,10 @@ def test_admin_speaks_japanese_and_english_is_available(client):
     assert "ログイン" in client.get("/admin/login/").content.decode()
     english = client.get("/admin/login/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "Log in" in english
+
+
+def test_production_refuses_to_start_without_the_resubmission_signing_keys():
+    env = {k: v for k, v in PROD_ENV.items() if k != "RETURNS_SIGNING_KEYS"}
+    result = _manage("check", env=env)
+    assert result.returncode != 0
+    assert "RETURNS_SIGNING_KEYS" in result.stderr

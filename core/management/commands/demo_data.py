@@ -35,6 +35,12 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="加入者が既にいる場合は作成しない（冪等）"
         )
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--return-packages",
+            type=int,
+            default=0,
+            help="デモ加入者以外の返戻された申請にも返戻書類を作成する件数",
+        )
 
     def handle(self, *args, **options) -> None:
         members = options["members"]
@@ -71,6 +77,11 @@ class Command(BaseCommand):
         made = applications_demo.file_for_demo_members()
         if made:
             self.stdout.write(f"デモ加入者の電子申請 {made} 件を作成しました。")
+        from returns.demo import build_demo_packages
+
+        packages = build_demo_packages(bulk=options["return_packages"])
+        if packages:
+            self.stdout.write(f"返戻書類（電子ポスト）{packages} 件を作成しました。")
         self.stdout.write("デモアカウント:")
         for login in logins:
             self.stdout.write(
