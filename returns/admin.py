@@ -276,6 +276,7 @@ class ApplicationReturnAdmin(ApplicationAdmin):
         try:
             version = int(request.POST.get("expected_version", ""))
         except ValueError:
+            self._keep_refused(request, obj)
             return self._back(obj)
         comment = request.POST.get("comment", "").strip()
         if not comment:
@@ -284,6 +285,7 @@ class ApplicationReturnAdmin(ApplicationAdmin):
                 _("「%(to)s」にするときは、申請者に伝える状況コメント（理由）を入力してください。")
                 % {"to": review.S.RETURNED.label},
             )
+            self._keep_refused(request, obj)
             return self._back(obj)
         try:
             services.application_return(
@@ -293,11 +295,15 @@ class ApplicationReturnAdmin(ApplicationAdmin):
                 expected_version=version,
                 request=request,
             )
+        except review.ReviewError as exc:  # the review service's own refusals
+            messages.error(request, exc.message)
+            self._keep_refused(request, obj)
         except ServiceError as exc:
             admin_message(request, exc)
             for errors in exc.field_errors.values():
                 for error in errors:
                     messages.error(request, error)
+            self._keep_refused(request, obj)
         else:
             messages.success(
                 request,
