@@ -96,7 +96,7 @@ def test_reviewer_takes_into_review_then_returns_and_the_member_sees_it(
         assert form.name in text
         assert other.receipt_number not in member_page.content()
         member_page.screenshot(path=f"{SCREENSHOTS}/member_list.png", full_page=True)
-        row.get_by_role("link").click()
+        row.get_by_role("link", name=form.name).click()
         member_page.wait_for_selector("#history")
         assert "返戻" in member_page.locator("#status").inner_text()
         assert "審査を開始しました。" in member_page.locator("#history").inner_text()
@@ -125,7 +125,8 @@ def test_a_refused_status_form_keeps_the_reviewers_choice(page, reviewer):
     assert page.locator("#current-status").inner_text() == "返戻"
     application.refresh_from_db()
     assert application.status == ApplicationStatus.RETURNED
-    assert application.status_comment == RETURN_REASON
+    assert RETURN_REASON in application.status_comment  # the comment, as a 返戻 reason
+    assert "電子ポスト" in application.status_comment
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (1366, 768)])

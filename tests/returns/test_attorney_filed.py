@@ -31,7 +31,7 @@ def test_member_sees_it_read_only_and_marked(client, filed_by_attorney):
     client.force_login(member)
     page = client.get(reverse("applications:member-list")).content.decode()
     assert application.receipt_number in page and own.receipt_number in page
-    assert "社会保険労務士による申請" in page
+    assert "社会保険労務士による代理申請" in page  # the card's mark
     detail = client.get(reverse("applications:member-detail", args=[application.pk]))
     assert detail.status_code == 200
     text = detail.content.decode()
