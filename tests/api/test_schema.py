@@ -1,0 +1,53 @@
+"""The OpenAPI schema: committed in docs/openapi.yaml, and documenting every error answered."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from tests.factories.core import HeadquartersStaffFactory
+
+COMMITTED = Path(settings.BASE_DIR) / "docs" / "openapi.yaml"
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("schema") / "openapi.yaml"
+    call_command("spectacular", "--file", str(out), "--validate", "--fail-on-warn")
+    return out.read_text(encoding="utf-8")
+
+
+def test_committed_schema_is_the_code_s_schema(generated):
+    assert COMMITTED.read_text(encoding="utf-8") == generated, (
+        "docs/openapi.yaml is out of date: DJANGO_SETTINGS_MODULE=config.settings.test "
+        ".venv/bin/python manage.py spectacular --file docs/openapi.yaml"
+    )
+
+
+def test_every_operation_documents_its_errors_with_the_common_body(generated):
+    schema = yaml.safe_load(generated)
+    error = {"$ref": "#/components/schemas/Error"}
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            assert {"401", "403"} <= set(responses), (method, path)
+            if "{" in path:
+                assert "404" in responses, (method, path)
+            if method in ("post", "patch", "put"):
+                assert "400" in responses, (method, path)
+            for code, response in responses.items():
+                if code.startswith("4"):
+                    assert response["content"]["application/json"]["schema"] == error
+
+
+def test_headquarters_staff_branch_name_is_null_as_documented(db, generated):
+    me_schema = yaml.safe_load(generated)["components"]["schemas"]["Me"]
+    assert me_schema["properties"]["branch_name"]["nullable"] is True
+    client = APIClient()
+    client.force_authenticate(HeadquartersStaffFactory())
+    assert client.get("/api/v1/me/").json()["branch_name"] is None
