@@ -23,6 +23,10 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
+# Under /api/, an unmatched URL or a refused request answers with the API's JSON error body.
+handler404 = "core.api.fallbacks.not_found"
+handler400 = "core.api.fallbacks.bad_request"
+
 admin.site.site_header = "協会けんぽ 業務システム"
 admin.site.site_title = "協会けんぽ 業務システム"
 admin.site.index_title = "業務メニュー"

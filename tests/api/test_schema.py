@@ -51,3 +51,18 @@ def test_headquarters_staff_branch_name_is_null_as_documented(db, generated):
     client = APIClient()
     client.force_authenticate(HeadquartersStaffFactory())
     assert client.get("/api/v1/me/").json()["branch_name"] is None
+
+
+@pytest.mark.django_db
+def test_an_api_url_that_matches_no_route_answers_json_404(client):
+    response = client.get("/api/v1/applications/null,null/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "見つかりません。", "errors": {}}
+
+
+@pytest.mark.django_db
+def test_other_unknown_pages_keep_django_s_html_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
