@@ -40,7 +40,8 @@ def dev_member_signin(request: HttpRequest) -> HttpResponse:
         raise Http404
     members = get_user_model().objects.filter(kind="member", is_active=True).order_by("id")
     if request.method == "POST":
-        user = members.filter(pk=request.POST.get("user_id")).first()
+        user_id = request.POST.get("user_id", "")
+        user = members.filter(pk=int(user_id)).first() if user_id.isdigit() else None
         if user is None:
             raise Http404
         return _sign_in_member(request, sign_member_assertion(user.pk))

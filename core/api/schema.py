@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
 PAGE_PARAMETERS = frozenset({"cursor", "page_size"})
@@ -33,15 +33,21 @@ ERROR_DESCRIPTIONS: dict[str, str] = {
 }
 
 
-class ErrorSerializer(serializers.Serializer):
-    """API 共通のエラー本文（core.api.errors）。"""
-
-    detail = serializers.CharField(help_text="利用者向けのメッセージ")
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="項目名 → メッセージ。項目に依らない誤りは non_field_errors。"
-        "入力の誤り（400）以外は空",
-    )
+#: The API's one error body (core.api.errors) as the component ``Error``. Built with
+#: ``inline_serializer`` because a Serializer class cannot declare a field named ``errors``
+#: without shadowing ``Serializer.errors`` for the type checker. One instance, one component.
+ERROR_SERIALIZER = inline_serializer(
+    name="Error",
+    fields={
+        "detail": serializers.CharField(help_text="利用者向けのメッセージ"),
+        "errors": serializers.DictField(
+            child=serializers.ListField(child=serializers.CharField()),
+            help_text="項目名 → メッセージ。項目に依らない誤りは non_field_errors。"
+            "入力の誤り（400）以外は空",
+        ),
+    },
+)
+type(ERROR_SERIALIZER).__doc__ = "API 共通のエラー本文（core.api.errors）。"
 
 
 class ProjectAutoSchema(AutoSchema):
@@ -83,6 +89,6 @@ class ProjectAutoSchema(AutoSchema):
         for code, response in responses.items():
             if code.startswith("4") and "content" not in response:
                 if error_ref is None:
-                    error_ref = self.resolve_serializer(ErrorSerializer, "response").ref
+                    error_ref = self.resolve_serializer(ERROR_SERIALIZER, "response").ref
                 response["content"] = {"application/json": {"schema": error_ref}}
         return dict(sorted(responses.items()))

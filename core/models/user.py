@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -36,8 +36,9 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(_("ロック解除日時"), null=True, blank=True)
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("利用者")
-        verbose_name_plural = _("利用者")
+        # django-stubs types AbstractUser.Meta's names as str; Django takes lazy strings.
+        verbose_name = _("利用者")  # type: ignore[assignment]
+        verbose_name_plural = _("利用者")  # type: ignore[assignment]
 
     @property
     def is_headquarters(self) -> bool:
@@ -54,7 +55,7 @@ class User(AbstractUser):
     def is_attorney(self) -> bool:
         return self.kind == self.Kind.ATTORNEY
 
-    def is_locked(self, now: timezone.datetime | None = None) -> bool:
+    def is_locked(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.locked_until is not None and self.locked_until > now
 
