@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseBase
+from django.utils.cache import patch_cache_control
 
 #: Paths whose every response may carry personal data, signed in or not.
 PERSONAL_PREFIXES = ("/api/", "/admin/", "/accounts/", "/applications/")
@@ -30,7 +31,7 @@ def carries_personal_data(request: HttpRequest) -> bool:
 
 
 class NoStoreMiddleware:
-    """``Cache-Control: no-store`` on every response that may carry personal data."""
+    """``Cache-Control: no-store, private`` on every response that may carry personal data."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
         self.get_response = get_response
@@ -38,6 +39,7 @@ class NoStoreMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         response = self.get_response(request)
         if carries_personal_data(request):
-            # Replaces whatever a view set (max-age, public): nothing here may be stored.
-            response["Cache-Control"] = "no-store"
+            # Added to what a view set (never_cache's max-age=0, no-cache …); "private"
+            # replaces a view's "public", and no-store overrides any max-age.
+            patch_cache_control(response, no_store=True, private=True)
         return response
