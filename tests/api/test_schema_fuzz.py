@@ -7,9 +7,9 @@ headquarters. Every response must not be a server error, must use a documented s
 and content type, and must conform to the documented schema.
 
 Bounded and reproducible: ``MAX_EXAMPLES`` fuzzing examples per operation and user, a fixed
-seed, no example database. Writes (filing, drafts) are real: each user's run starts from a
-fresh database (transactional test) and filing time is pinned inside the service hours, so a
-run does the same thing at any hour of any day.
+seed, no example database. Writes (filing, drafts) are real and stay for the rest of the run
+(see :func:`site`): the operations run in a fixed order on one database, and filing time is
+pinned inside the service hours, so a run does the same thing at any hour of any day.
 
 Marked ``schema_fuzz``: not part of the default run (see pyproject ``addopts``); CI runs it as
 its own step: ``.venv/bin/python -m pytest -m schema_fuzz tests/api/test_schema_fuzz.py``.
@@ -21,7 +21,7 @@ import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import schemathesis
@@ -48,12 +48,9 @@ from tests.factories.core import (
 )
 from tests.factories.eligibility import DependentRecordFactory, InsuredRecordFactory
 
-# Sequences restart for each test, so the member's own record and applications have the small
-# ids (1, 2) that the coverage phase tries: the fuzzer reaches their 200 answers too.
-pytestmark = [
-    pytest.mark.schema_fuzz,
-    pytest.mark.django_db(transaction=True, reset_sequences=True),
-]
+# django_db: so that pytest-django sets the test database up; each test runs in a transaction
+# of the main thread's connection (see `site` for what that means for the server's writes).
+pytestmark = [pytest.mark.schema_fuzz, pytest.mark.django_db]
 
 #: Fuzzing examples per operation and user (the coverage phase adds its boundary cases).
 MAX_EXAMPLES = int(os.environ.get("SCHEMA_FUZZ_MAX_EXAMPLES", "25"))
@@ -142,14 +139,48 @@ def _people() -> dict[str, Any]:
     }
 
 
+class Site(NamedTuple):
+    url: str
+    headers: dict[str, dict[str, str]]
+
+
+@pytest.fixture(scope="module")
+def site(django_db_setup: None, django_db_blocker: Any) -> Iterator[Site]:
+    """A live server over one database for the whole run, with the five users in it.
+
+    Not pytest-django's ``live_server``: that one flushes the database after every test
+    (60 of them here), which costs more than the requests. Here the users are written once
+    and the database is flushed once at the end. On PostgreSQL the server's writes stay for
+    the rest of the run (operations run in a fixed order: a member's filing is then in the
+    lists); on the in-memory SQLite lane the server shares the test's connection, so each
+    test's writes are rolled back after it. Filing time is pinned to a weekday 10:00 (inside
+    the service hours) for the whole run.
+    """
+    from django.core.management import call_command
+    from pytest_django.live_server_helper import LiveServer
+
+    with django_db_blocker.unblock(), clock_at(OPEN_AT):
+        server = LiveServer("localhost")
+        try:
+            people = _people()
+            headers = {
+                who: {} if user is None else {"Authorization": f"Token {token_for(user)}"}
+                for who, user in people.items()
+            }
+            yield Site(server.url, headers)
+        finally:
+            server.stop()
+            call_command("flush", interactive=False, verbosity=0)
+
+
+def token_for(user: Any) -> str:
+    return Token.objects.create(user=user).key
+
+
 @pytest.fixture(params=USERS)
-def caller(request) -> Iterator[tuple[str, dict[str, str]]]:
-    """(who, request headers) for one kind of user; filing time pinned to a weekday 10:00."""
-    who = request.param
-    user = _people()[who]
-    headers = {} if user is None else {"Authorization": f"Token {Token.objects.create(user=user)}"}
-    with clock_at(OPEN_AT):
-        yield who, headers
+def caller(request: pytest.FixtureRequest, site: Site) -> tuple[str, dict[str, str]]:
+    """(who, request headers) for one kind of user."""
+    return request.param, site.headers[request.param]
 
 
 @schema.parametrize()
@@ -157,10 +188,10 @@ def caller(request) -> Iterator[tuple[str, dict[str, str]]]:
 # example files, the next can read.
 @settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_api_conforms_to_its_schema(
-    case: Any, caller: tuple[str, dict[str, str]], live_server: Any
+    case: Any, caller: tuple[str, dict[str, str]], site: Site
 ) -> None:
     who, headers = caller
-    response = case.call(base_url=live_server.url, headers=headers)
+    response = case.call(base_url=site.url, headers=headers)
     SENT[(who, response.status_code)] += 1
     OPERATIONS.setdefault(who, set()).add(case.operation.label)
     if response.status_code >= 500 and (known := known_elsewhere(case)):
