@@ -1,15 +1,15 @@
 """Property-based test of the whole REST API against its own OpenAPI schema (schemathesis).
 
-The schema is read from the live test server (``/api/schema/``) and every operation is called
-there with generated requests, valid and invalid (schemathesis' coverage and fuzzing phases),
-as each of five users: anonymous, a member, a 社会保険労務士, a branch reviewer and
-headquarters. Every response must not be a server error, must use a documented status code
-and content type, and must conform to the documented schema.
+The committed schema (docs/openapi.yaml, which CI proves equal to the code's) drives it:
+every operation is called on a live test server with generated requests, valid and invalid
+(schemathesis' coverage and fuzzing phases), as each of five users: anonymous, a member, a
+社会保険労務士, a branch reviewer and headquarters. No response may be a server error, and
+every one must use a documented status code and content type and conform to the schema.
 
 Bounded and reproducible: ``MAX_EXAMPLES`` fuzzing examples per operation and user, a fixed
-seed, no example database. Writes (filing, drafts) are real and stay for the rest of the run
-(see :func:`site`): the operations run in a fixed order on one database, and filing time is
-pinned inside the service hours, so a run does the same thing at any hour of any day.
+seed, no example database, operations in a fixed order. Writes (filing, drafts) are real (see
+:func:`site`), and filing time is pinned inside the service hours, so a run does the same
+thing at any hour of any day.
 
 Marked ``schema_fuzz``: not part of the default run (see pyproject ``addopts``); CI runs it as
 its own step: ``.venv/bin/python -m pytest -m schema_fuzz tests/api/test_schema_fuzz.py``.
