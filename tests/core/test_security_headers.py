@@ -113,3 +113,24 @@ def test_the_public_home_page_stays_cacheable_for_anonymous_visitors(client):
 
 def test_signed_in_pages_outside_the_known_prefixes_are_not_stored(member_client):
     assert "no-store" in _cache_control(member_client.get(reverse("home")))
+
+
+def test_attachment_downloads_are_not_stored(client, reviewer):
+    from tests.applications.test_review_admin import attach
+
+    attachment = attach(ApplicationFactory())
+    client.force_login(reviewer)
+    response = client.get(reverse("applications:attachment", args=[attachment.pk]))
+    assert response.status_code == 200
+    assert {"no-store", "private"} <= _cache_control(response)
+
+
+def test_the_staff_lookup_is_not_stored(client, reviewer):
+    token = Token.objects.create(user=reviewer)
+    response = client.get(
+        reverse("api-eligibility-lookup"),
+        {"kana": "キョウカイ"},
+        HTTP_AUTHORIZATION=f"Token {token}",
+    )
+    assert response.status_code == 200
+    assert {"no-store", "private"} <= _cache_control(response)
