@@ -66,3 +66,11 @@ def test_other_unknown_pages_keep_django_s_html_404(client):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.django_db
+def test_a_request_django_refuses_under_api_answers_json_400(client):
+    response = client.get("/api/v1/me/", HTTP_HOST="bad host!")  # DisallowedHost
+    assert response.status_code == 400
+    assert response.json() == {"detail": "リクエストの形式が正しくありません。", "errors": {}}
+    assert client.get("/", HTTP_HOST="bad host!")["Content-Type"].startswith("text/html")
