@@ -12,6 +12,10 @@ api_v1 = [
     path("", include("applications.api.urls")),
 ]
 
+# Under /api/, an unmatched URL or a refused request answers with the API's JSON error body.
+handler404 = "core.api.fallbacks.not_found"
+handler400 = "core.api.fallbacks.bad_request"
+
 urlpatterns = [
     path("", home, name="home"),
     path("admin/", admin.site.urls),
@@ -23,10 +27,6 @@ urlpatterns = [
     # The split view serves Swagger UI's init script from its own URL: no inline script (CSP).
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
-
-# Under /api/, an unmatched URL or a refused request answers with the API's JSON error body.
-handler404 = "core.api.fallbacks.not_found"
-handler400 = "core.api.fallbacks.bad_request"
 
 admin.site.site_header = "協会けんぽ 業務システム"
 admin.site.site_title = "協会けんぽ 業務システム"

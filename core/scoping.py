@@ -28,11 +28,11 @@ class BranchScopedAdminMixin:
 
     branch_field = "branch"
 
-    def get_queryset(self, request):
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
         qs = super().get_queryset(request)  # type: ignore[misc]
         return branch_scope(qs, request.user, field=self.branch_field)
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         from core.models import Branch
 
         if db_field.remote_field.model is Branch and not request.user.is_headquarters:

@@ -92,7 +92,7 @@ def test_a_view_s_own_caching_is_kept_and_no_store_added(member_client):
 def test_public_caching_set_by_a_view_cannot_reach_personal_data(rf):
     from django.http import HttpResponse
 
-    from core.middleware import NoStoreMiddleware
+    from core.cache_headers import NoStoreMiddleware
 
     def view(request):
         response = HttpResponse("記号・番号")
