@@ -8,7 +8,9 @@ is, so they are added here for every operation, from what the view is made of:
   permission or CSRF token is 403);
 * 400: a request body, or query parameters other than the page's;
 * 404: a path parameter, or a cursor (an unknown cursor is "not found");
-* 429: a view with throttles.
+* 429: a view with throttles;
+* any code a view lists in ``schema_error_codes`` (e.g. ``["429"]`` for a rate limit that is
+  not a DRF throttle).
 
 Responses a view documents itself (409, a 403 with its own description …) are kept; any 4xx
 response without a body gets the common error body.
@@ -65,6 +67,7 @@ class ProjectAutoSchema(AutoSchema):
             codes.append("404")
         if self.view.get_throttles():
             codes.append("429")
+        codes += getattr(self.view, "schema_error_codes", [])
         return codes
 
     def _has_request_body(self) -> bool:
@@ -84,7 +87,7 @@ class ProjectAutoSchema(AutoSchema):
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
         for code in self._error_codes():
-            responses.setdefault(code, {"description": ERROR_DESCRIPTIONS[code]})
+            responses.setdefault(code, {"description": ERROR_DESCRIPTIONS.get(code, "エラー")})
         error_ref = None
         for code, response in responses.items():
             if code.startswith("4") and "content" not in response:
