@@ -6,7 +6,8 @@ is, so they are added here for every operation, from what the view is made of:
 
 * 401 and 403: every view authenticates (a wrong token is 401 anywhere; a missing
   permission or CSRF token is 403);
-* 400: a request body, or query parameters other than the page's;
+* 400: every operation (a malformed body, query parameter or path, or a request that Django
+  or a middleware refuses before any view, see core.api.fallbacks);
 * 404: a path parameter, or a cursor (an unknown cursor is "not found");
 * 429: a view with throttles;
 * any code a view lists in ``schema_error_codes`` (e.g. ``["429"]`` for a rate limit that is
@@ -21,13 +22,11 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
 
-PAGE_PARAMETERS = frozenset({"cursor", "page_size"})
-
 ERROR_DESCRIPTIONS: dict[str, str] = {
-    "400": "入力の誤り。errors に項目ごとのメッセージ",
+    "400": "入力の誤り（本文・クエリ・URL）。errors に項目ごとのメッセージ",
     "401": "未ログイン、またはトークンが無効",
     "403": "この操作の権限がない",
     "404": "見つからない（他の方のデータ、無効なカーソルを含む）",
@@ -61,28 +60,13 @@ class ProjectAutoSchema(AutoSchema):
             codes += ["401", "403"]
         elif self.view.get_permissions():
             codes.append("403")
-        if self._has_request_body() or self._has_query_input():
-            codes.append("400")
+        codes.append("400")
         if "{" in self.path or (self._is_list_view() and self._get_paginator() is not None):
             codes.append("404")
         if self.view.get_throttles():
             codes.append("429")
         codes += getattr(self.view, "schema_error_codes", [])
         return codes
-
-    def _has_request_body(self) -> bool:
-        return self.method in ("POST", "PUT", "PATCH")
-
-    def _has_query_input(self) -> bool:
-        for parameter in self.get_override_parameters():
-            if not isinstance(parameter, OpenApiParameter):
-                return True  # a serializer of query parameters
-            if (
-                parameter.location == OpenApiParameter.QUERY
-                and parameter.name not in PAGE_PARAMETERS
-            ):
-                return True
-        return False
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)

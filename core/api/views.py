@@ -17,3 +17,6 @@ class MeView(APIView):
 
 class TokenView(ObtainAuthToken):
     """Password sign-in for REST clients (社会保険労務士, staff tools): returns a token."""
+
+    #: 429 of the sign-in rate limit (not a DRF throttle, so listed for the schema).
+    schema_error_codes = ["429"]

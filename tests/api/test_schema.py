@@ -35,11 +35,9 @@ def test_every_operation_documents_its_errors_with_the_common_body(generated):
     for path, operations in schema["paths"].items():
         for method, operation in operations.items():
             responses = operation["responses"]
-            assert {"401", "403"} <= set(responses), (method, path)
+            assert {"400", "401", "403"} <= set(responses), (method, path)
             if "{" in path:
                 assert "404" in responses, (method, path)
-            if method in ("post", "patch", "put"):
-                assert "400" in responses, (method, path)
             for code, response in responses.items():
                 if code.startswith("4"):
                     assert response["content"]["application/json"]["schema"] == error
@@ -76,17 +74,9 @@ def test_a_request_django_refuses_under_api_answers_json_400(client):
     assert client.get("/", HTTP_HOST="bad host!")["Content-Type"].startswith("text/html")
 
 
-def test_a_view_declares_the_errors_the_generator_cannot_see():
-    from drf_spectacular.generators import SchemaGenerator
-
-    from core.api.views import TokenView
-
-    TokenView.schema_error_codes = ["429"]
-    try:
-        schema = SchemaGenerator().get_schema(request=None, public=True)
-    finally:
-        del TokenView.schema_error_codes
-    responses = schema["paths"]["/api/v1/auth/token/"]["post"]["responses"]
+def test_a_view_declares_the_errors_the_generator_cannot_see(generated):
+    # The sign-in rate limit is not a DRF throttle: TokenView lists its 429 itself.
+    responses = yaml.safe_load(generated)["paths"]["/api/v1/auth/token/"]["post"]["responses"]
     assert responses["429"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/Error"
     }
