@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from core.admin_login import LockoutAwareAdminAuthenticationForm
 from core.views import admin_login, home
@@ -13,6 +13,10 @@ api_v1 = [
     path("", include("applications.api.urls")),
     path("", include("returns.api.urls")),
 ]
+
+# Under /api/, an unmatched URL or a refused request answers with the API's JSON error body.
+handler404 = "core.api.fallbacks.not_found"
+handler400 = "core.api.fallbacks.bad_request"
 
 urlpatterns = [
     path("", home, name="home"),
@@ -25,7 +29,8 @@ urlpatterns = [
     path("returns/", include("returns.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # The split view serves Swagger UI's init script from its own URL: no inline script (CSP).
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),
 ]
 
 handler403 = "core.views.permission_denied"

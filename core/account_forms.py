@@ -39,7 +39,7 @@ class StaffAccountForm(forms.ModelForm):
         editor = self.editor
         if editor is None:
             raise ValueError("StaffAccountForm needs an editor")
-        self.fields["roles"].queryset = Group.objects.filter(
+        self.fields["roles"].queryset = Group.objects.filter(  # type: ignore[attr-defined]
             name__in=accounts.grantable_roles(editor)
         ).order_by("name")
         if self.instance.pk is not None:
@@ -58,7 +58,7 @@ class StaffAccountForm(forms.ModelForm):
                 branch.help_text = "自分の支部の職員のみ登録・変更できます。"
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         roles = [group.name for group in cleaned.get("roles") or []]
         if "branch" in self.fields and "branch" not in self.errors:
             problems = accounts.account_problems(
@@ -93,5 +93,5 @@ class StaffAccountCreationForm(SetPasswordMixin, StaffAccountForm):
         return super().clean()
 
     def _post_clean(self) -> None:
-        super()._post_clean()
+        super()._post_clean()  # type: ignore[misc]  # ModelForm's, through the MRO
         self.validate_password_for_user(self.instance)

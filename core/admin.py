@@ -67,7 +67,7 @@ class UserAdmin(BranchScopedAdminMixin, DjangoUserAdmin):
     list_filter = ["kind", "is_staff", "is_active", "groups", "branch"]
     list_select_related = ["branch"]
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         (
             _("協会けんぽ"),
             {

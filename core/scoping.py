@@ -50,9 +50,8 @@ class BranchScopedAdminMixin:
                 "番号を確かめて、一覧から探してください。"
             ) % {"id": object_id, "name": opts.verbose_name, "branch": user.branch}
         messages.warning(request, message)
-        url = reverse(
-            f"admin:{opts.app_label}_{opts.model_name}_changelist", current_app=self.admin_site.name
-        )  # type: ignore[attr-defined]
+        site_name = self.admin_site.name  # type: ignore[attr-defined]  # a ModelAdmin mixin
+        url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist", current_app=site_name)
         return HttpResponseRedirect(url)
 
     def get_queryset(self, request):  # type: ignore[no-untyped-def]

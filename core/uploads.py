@@ -60,6 +60,7 @@ import io
 import re
 import unicodedata
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath, PureWindowsPath
 
@@ -316,7 +317,7 @@ def _container(value: object) -> bool:
     return isinstance(value, pikepdf.Object) and value._type_code in _CONTAINERS
 
 
-def _check_dictionary(entries: dict[str, object], as_action: bool) -> None:
+def _check_dictionary(entries: Mapping[str, object], as_action: bool) -> None:
     """Raise :class:`_ActiveContent` if this one dictionary (or stream dictionary) is active."""
     for key in _ACTIVE_KEYS.keys() & entries.keys():
         raise _ActiveContent(_ACTIVE_KEYS[key])

@@ -177,7 +177,7 @@ def attorney_signin(request: HttpRequest) -> HttpResponse:
             record_event(actor=user, action=AuditEvent.Action.LOGIN, obj=user, request=request)
             return redirect(safe_next_url(request, default=reverse("applications:member-list")))
         named = get_user_model()._default_manager.filter(username=username).first()
-        if named is not None and named.is_attorney and named.is_locked():
+        if named is not None and named.is_attorney and named.locked_until and named.is_locked():
             error = lockout_message(named.locked_until)
         elif user is not None:
             error = _(

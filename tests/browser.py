@@ -49,14 +49,31 @@ def chromium() -> Iterator:
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def watch_csp(page) -> list[str]:
+    """Collects the page's Content-Security-Policy violations, as Chromium logs them."""
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda msg: (
+            violations.append(msg.text)
+            if msg.type == "error" and "Content Security Policy" in msg.text
+            else None
+        ),
+    )
+    return violations
+
+
 @pytest.fixture
 def page(chromium, live_server):
+    """A page; the test fails if anything on it broke the Content-Security-Policy."""
     context = chromium.new_context(locale="ja-JP", timezone_id="Asia/Tokyo")
     context.set_default_timeout(15_000)
     page = context.new_page()
     page.base_url = live_server.url
+    page.csp_violations = watch_csp(page)
     yield page
     context.close()
+    assert page.csp_violations == [], "Content-Security-Policy violations"
 
 
 def admin_login(page, username: str, password: str) -> None:

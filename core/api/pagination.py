@@ -48,8 +48,8 @@ class IdCursorPagination(CursorPagination):
             raise _invalid()
         return cursor
 
-    def _fits_ordering(self, position: str) -> bool:
-        if unsafe_character(position):
+    def _fits_ordering(self, position: str | int) -> bool:
+        if unsafe_character(str(position)):
             return False
         model = getattr(self, "_model", None)
         ordering = self.ordering if isinstance(self.ordering, list | tuple) else [self.ordering]

@@ -57,7 +57,8 @@ class JSONParser(parsers.JSONParser):
 
 
 class FormParser(parsers.FormParser):
-    def parse(
+    # The stubs' return type is _ImmutableQueryDict, a QueryDict they alone know.
+    def parse(  # type: ignore[override]
         self, stream: Any, media_type: str | None = None, parser_context: Any = None
     ) -> QueryDict:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or max_json_bytes()

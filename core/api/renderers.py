@@ -18,5 +18,5 @@ class JSONRenderer(renderers.JSONRenderer):
             return super().render(data, accepted_media_type, renderer_context)
         except UnicodeEncodeError:
             ascii_only = renderers.JSONRenderer()
-            ascii_only.ensure_ascii = True
+            ascii_only.ensure_ascii = True  # type: ignore[misc]  # this instance only
             return ascii_only.render(data, accepted_media_type, renderer_context)

@@ -5,7 +5,12 @@ from core.models import User
 
 class MeSerializer(serializers.ModelSerializer):
     kind_display = serializers.CharField(source="get_kind_display")
-    branch_name = serializers.CharField(source="branch.name", default=None)
+    branch_name = serializers.CharField(
+        source="branch.name",
+        default=None,
+        allow_null=True,
+        help_text="支部名。本部職員・加入者などは null",
+    )
 
     class Meta:
         model = User

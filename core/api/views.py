@@ -25,6 +25,9 @@ class TokenView(ObtainAuthToken):
     Behind the sign-in rate limit (per account and per address): 429 with Retry-After.
     """
 
+    #: 429 of the sign-in rate limit (not a DRF throttle, so listed for the schema).
+    schema_error_codes = ["429"]
+
     def post(self, request: Request, *args, **kwargs) -> Response:
         data = request.data
         account = data.get("username") if isinstance(data, Mapping) else None

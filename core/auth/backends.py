@@ -69,7 +69,9 @@ def sign_member_assertion(user_id: int) -> str:
 class MemberIdentityBackend(ModelBackend):
     """Members: a signed, short-lived assertion from the identity provider, no password."""
 
-    def authenticate(
+    # Django passes credentials by keyword only, so taking member_assertion where
+    # ModelBackend takes username is safe; the stubs only see the position.
+    def authenticate(  # type: ignore[override]
         self, request: HttpRequest | None, member_assertion: str | None = None, **kwargs: Any
     ) -> Any:
         if not member_assertion or not settings.MEMBER_IDP_SHARED_SECRET:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
@@ -35,8 +37,9 @@ class User(AbstractUser):
     locked_until = models.DateTimeField(_("ロック解除日時"), null=True, blank=True)
 
     class Meta(AbstractUser.Meta):
-        verbose_name = _("利用者")
-        verbose_name_plural = _("利用者")
+        # django-stubs types AbstractUser.Meta's names as str; Django takes lazy strings.
+        verbose_name = _("利用者")  # type: ignore[assignment]
+        verbose_name_plural = _("利用者")  # type: ignore[assignment]
 
     def __str__(self) -> str:
         """「石川 蓮（ishikawa）」: the name for people, the username to tell namesakes apart."""
@@ -66,6 +69,6 @@ class User(AbstractUser):
     def is_attorney(self) -> bool:
         return self.kind == self.Kind.ATTORNEY
 
-    def is_locked(self, now: timezone.datetime | None = None) -> bool:
+    def is_locked(self, now: datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.locked_until is not None and self.locked_until > now
