@@ -92,7 +92,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": [SELF],
         "script-src": [SELF],
         "style-src": [SELF],
-        "img-src": [SELF, "data:"],
+        "img-src": [SELF, "data:", "blob:"],  # blob: the thumbnails of files being attached
         "font-src": [SELF],
         "connect-src": [SELF],
         "object-src": [NONE],

@@ -60,8 +60,8 @@ def test_member_pages_work_under_the_policy(page, settings):
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_url(f"{page.base_url}/accounts/member/")
     page.goto(f"{page.base_url}/applications/mine/")
-    row = page.locator(f"tr[data-receipt='{application.receipt_number}']")
+    row = page.locator(f"[data-receipt='{application.receipt_number}']")
     assert row.is_visible()
     # The stylesheet applies (a refused one would leave the header unstyled).
     colour = page.locator(".site-header").evaluate("e => getComputedStyle(e).backgroundColor")
-    assert colour == "rgb(0, 91, 172)"
+    assert colour == "rgb(0, 74, 143)"
