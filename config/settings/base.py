@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "applications",
     "returns",
     "notices",
+    "myna",
 ]
 
 MIDDLEWARE = [

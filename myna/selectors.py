@@ -1,0 +1,240 @@
+"""Reads of the dashboard: the figures of the pages, from the summary and usage tables only.
+
+Every function takes the actor and checks scope itself: any staff member sees the national
+figures; a branch's staff see their own branch, headquarters every branch. A page reads a
+few thousand summary rows at most, whatever the number of members.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Max, Sum
+
+from core.errors import NotAllowed, NotFound
+from core.models import Branch
+from myna.models import AGE_BANDS, KpiTarget, RegistrationSummary, UsageFigure, UsageScope
+from myna.services import month_end
+
+#: How many branches are marked at each end of the ranking (the seed tables: 上位5・下位5).
+MARKED = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A numerator over a denominator: registered / members, or uses / checks."""
+
+    part: int
+    whole: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        """Percent, two decimals; None when there is nothing to divide by."""
+        if not self.whole:
+            return None
+        return (Decimal(self.part) * 100 / Decimal(self.whole)).quantize(Decimal("0.01"))
+
+    @property
+    def rest(self) -> int:
+        return self.whole - self.part
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One point of a trend: a date (a month's end, or a month for usage) and its count."""
+
+    on: date
+    count: Count
+
+
+@dataclass(frozen=True, slots=True)
+class RankedRow:
+    branch_id: int
+    code: int
+    name: str
+    count: Count
+    change: Decimal | None  # points since the previous month
+    mark: str  # "top", "bottom" or ""
+
+
+# --- scope --------------------------------------------------------------------------------
+def require_staff(actor: Any) -> None:
+    if not getattr(actor, "is_authenticated", False) or not actor.is_staff:
+        raise NotAllowed("このページは職員だけが見られます。")
+
+
+def branch_for(*, actor: Any, code: int) -> Branch:
+    """The branch with prefecture code `code`, if the actor may see it."""
+    require_staff(actor)
+    branch = Branch.objects.filter(code=code).first()
+    if branch is None or not (actor.is_headquarters or actor.branch_id == branch.pk):
+        raise NotFound("この支部の集計は表示できません。ご自身の支部の集計をご覧ください。")
+    return branch
+
+
+# --- registration -------------------------------------------------------------------------
+def latest_date() -> date | None:
+    return RegistrationSummary.objects.aggregate(d=Max("as_of"))["d"]
+
+
+def previous_month_end(day: date) -> date:
+    """The last day of the month before `day`'s month."""
+    return day.replace(day=1) - timedelta(days=1)
+
+
+def _summary(as_of: date, branch: Branch | None = None):  # type: ignore[no-untyped-def]
+    qs = RegistrationSummary.objects.filter(as_of=as_of)
+    return qs.filter(branch=branch) if branch is not None else qs
+
+
+def registration_total(*, actor: Any, as_of: date, branch: Branch | None = None) -> Count:
+    """Registered / members on `as_of`, national or for a branch."""
+    if branch is not None:
+        branch_for(actor=actor, code=branch.code)
+    else:
+        require_staff(actor)
+    row = _summary(as_of, branch).aggregate(p=Sum("registered"), w=Sum("members"))
+    return Count(row["p"] or 0, row["w"] or 0)
+
+
+def registration_trend(*, actor: Any, branch: Branch | None = None) -> list[Point]:
+    """Month by month (each month's last day held in the summary), then the latest date."""
+    if branch is not None:
+        branch_for(actor=actor, code=branch.code)
+    else:
+        require_staff(actor)
+    qs = RegistrationSummary.objects.all()
+    if branch is not None:
+        qs = qs.filter(branch=branch)
+    rows = qs.values("as_of").annotate(p=Sum("registered"), w=Sum("members")).order_by("as_of")
+    latest = latest_date()
+    return [
+        Point(r["as_of"], Count(r["p"] or 0, r["w"] or 0))
+        for r in rows
+        if r["as_of"] == month_end(r["as_of"]) or r["as_of"] == latest
+    ]
+
+
+def registration_by_age(*, actor: Any, as_of: date, branch: Branch | None = None) -> list[Count]:
+    """One count per age band (AGE_BANDS order)."""
+    registration_total(actor=actor, as_of=as_of, branch=branch)  # the scope check
+    found = {
+        r["age_band"]: Count(r["p"] or 0, r["w"] or 0)
+        for r in _summary(as_of, branch)
+        .values("age_band")
+        .annotate(p=Sum("registered"), w=Sum("members"))
+    }
+    return [found.get(band, Count(0, 0)) for band in range(len(AGE_BANDS))]
+
+
+def registration_by_kind(
+    *, actor: Any, as_of: date, branch: Branch | None = None
+) -> dict[str, Count]:
+    registration_total(actor=actor, as_of=as_of, branch=branch)
+    return {
+        r["kind"]: Count(r["p"] or 0, r["w"] or 0)
+        for r in _summary(as_of, branch)
+        .values("kind")
+        .annotate(p=Sum("registered"), w=Sum("members"))
+    }
+
+
+def _branch_counts(rows) -> dict[int, Count]:  # type: ignore[no-untyped-def]
+    return {r["branch_id"]: Count(r["p"] or 0, r["w"] or 0) for r in rows}
+
+
+def rank(now: dict[int, Count], before: dict[int, Count]) -> list[RankedRow]:
+    """The 47 branches in prefecture order, with the change in points and the top and bottom
+    five marked (ties at the edge are all marked)."""
+    branches = list(Branch.objects.order_by("code"))
+    ranked = [r for r in (now.get(b.pk) for b in branches) if r is not None and r.rate is not None]
+    ordered = sorted((c.rate for c in ranked), reverse=True)  # type: ignore[type-var]
+    top_cut = ordered[MARKED - 1] if len(ordered) >= 2 * MARKED else None
+    bottom_cut = ordered[-MARKED] if len(ordered) >= 2 * MARKED else None
+    out = []
+    for b in branches:
+        count = now.get(b.pk, Count(0, 0))
+        prev = before.get(b.pk)
+        change = None
+        if count.rate is not None and prev is not None and prev.rate is not None:
+            change = count.rate - prev.rate
+        mark = ""
+        if count.rate is not None and top_cut is not None and count.rate >= top_cut:
+            mark = "top"
+        elif count.rate is not None and bottom_cut is not None and count.rate <= bottom_cut:
+            mark = "bottom"
+        out.append(RankedRow(b.pk, b.code, b.name, count, change, mark))
+    return out
+
+
+def registration_ranking(*, actor: Any, as_of: date) -> list[RankedRow]:
+    """Registration rate by branch on `as_of`, with the change since the previous month end."""
+    require_staff(actor)
+
+    def counts(day: date) -> dict[int, Count]:
+        return _branch_counts(
+            _summary(day).values("branch_id").annotate(p=Sum("registered"), w=Sum("members"))
+        )
+
+    return rank(counts(as_of), counts(previous_month_end(as_of)))
+
+
+# --- usage --------------------------------------------------------------------------------
+def latest_usage_month(scope: str = UsageScope.ASSOCIATION) -> date | None:
+    return UsageFigure.objects.filter(scope=scope).aggregate(m=Max("month"))["m"]
+
+
+def previous_month(month: date) -> date:
+    return previous_month_end(month).replace(day=1)
+
+
+def usage_ranking(*, actor: Any, scope: str, month: date) -> list[RankedRow]:
+    """利用率 by branch (協会) or prefecture (国全体) for `month`, change since the month before."""
+    require_staff(actor)
+
+    def counts(m: date) -> dict[int, Count]:
+        return {
+            f.branch_id: Count(f.myna_uses, f.online_checks)
+            for f in UsageFigure.objects.filter(scope=scope, month=m)
+        }
+
+    return rank(counts(month), counts(previous_month(month)))
+
+
+def usage_trend(*, actor: Any, scope: str, branch: Branch | None = None) -> list[Point]:
+    """Month by month: the sum over branches (national) or one branch."""
+    if branch is not None:
+        branch_for(actor=actor, code=branch.code)
+    else:
+        require_staff(actor)
+    qs = UsageFigure.objects.filter(scope=scope)
+    if branch is not None:
+        qs = qs.filter(branch=branch)
+    rows = qs.values("month").annotate(p=Sum("myna_uses"), w=Sum("online_checks")).order_by("month")
+    return [Point(r["month"], Count(r["p"] or 0, r["w"] or 0)) for r in rows]
+
+
+# --- targets ------------------------------------------------------------------------------
+def kpi_targets(*, metric: str, branch: Branch | None = None) -> dict[date, Decimal]:
+    """Month → target rate; a branch's own target overrides the national one."""
+    targets: dict[date, Decimal] = {}
+    qs = KpiTarget.objects.filter(metric=metric)
+    for t in qs.filter(branch__isnull=True):
+        targets[t.month] = t.rate
+    if branch is not None:
+        for t in qs.filter(branch=branch):
+            targets[t.month] = t.rate
+    return targets
+
+
+def kpi_for(*, metric: str, month: date, branch: Branch | None = None) -> Decimal | None:
+    """The target set for `month` (a target holds for its month only: the seed's KPI is
+    「令和6年11月末時点で50%」, and a year may have none)."""
+    return kpi_targets(metric=metric, branch=branch).get(month.replace(day=1))
+
+
+def series_by_branch(points: list[Point]) -> dict[date, Count]:
+    return {p.on: p.count for p in points}
