@@ -71,11 +71,26 @@ class Command(BaseCommand):
         made = applications_demo.file_for_demo_members()
         if made:
             self.stdout.write(f"デモ加入者の電子申請 {made} 件を作成しました。")
+        self._myna()
         self.stdout.write("デモアカウント:")
         for login in logins:
             self.stdout.write(
                 f"  {login.role:<16} {login.username:<15} {login.password:<16} {login.where}"
             )
+
+    def _myna(self) -> None:
+        from django.utils import timezone
+
+        from myna import demo as myna_demo
+
+        today = timezone.localdate()
+        rows = myna_demo.summaries(today=today)
+        usage = myna_demo.usage(today=today)
+        myna_demo.targets()
+        self.stdout.write(
+            f"マイナ保険証の集計 {rows:,} 行（2023年1月以降の月末と本日）、利用実績 {usage:,} 件を"
+            "作成しました。"
+        )
 
     def _applications(self, options) -> None:
         count = options["applications"]
