@@ -140,3 +140,9 @@ class KpiTarget(models.Model):
     def __str__(self) -> str:
         where = self.branch or "全国"
         return f"{self.month:%Y-%m} {where} {self.get_metric_display()} {self.rate}%"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # A target is for a month: whatever day the form was given, keep the first.
+        if self.month is not None:
+            self.month = self.month.replace(day=1)
+        super().save(*args, **kwargs)

@@ -151,3 +151,13 @@ def test_rank_marks_five_at_each_end_and_the_change_in_points(db):
     assert [r.mark for r in rows].count("bottom") == 5
     assert rows[-1].mark == "top" and rows[0].mark == "bottom"
     assert rows[5].change == Decimal("1.00") and rows[0].change is None
+
+
+def test_kpi_target_is_set_by_headquarters_for_a_month(client, db, hq_admin, reviewer):
+    client.force_login(reviewer)
+    add = "/admin/myna/kpitarget/add/"
+    assert client.get(add).status_code == 403
+    client.force_login(hq_admin)
+    response = client.post(add, {"month": "2025-11-30", "metric": "usage", "rate": "50"})
+    assert response.status_code == 302
+    assert KpiTarget.objects.get().month == date(2025, 11, 1)

@@ -168,3 +168,26 @@ def test_age_band_in_sql_agrees_with_python(birth, offset):
         case.default.value,
     )
     assert band == expected
+
+
+def test_refresh_command_backfills_month_ends_and_the_task_refreshes_today(population):
+    import io
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from myna.tasks import refresh_daily
+
+    call_command("myna_refresh", "--from", "2025-06", "--to", "2025-08", stdout=io.StringIO())
+    dates = set(RegistrationSummary.objects.values_list("as_of", flat=True))
+    today = timezone.localdate()
+    assert {date(2025, 6, 30), date(2025, 7, 31), date(2025, 8, 31), today} <= dates
+    RegistrationSummary.objects.filter(as_of=today).delete()
+    assert refresh_daily() > 0
+    assert RegistrationSummary.objects.filter(as_of=today).exists()
+
+
+def test_beat_schedules_the_daily_refresh(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["myna-refresh-daily"]
+    assert entry["task"] == "myna.tasks.refresh_daily"
+    assert settings.CELERY_TASK_ROUTES["myna.tasks.*"] == {"queue": "bulk"}

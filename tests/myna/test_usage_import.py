@@ -117,3 +117,36 @@ def test_branch_staff_cannot_import(db, tmp_path, reviewer):
 )
 def test_parse_month(text, expected):
     assert parse_month(text) == expected
+
+
+def test_import_usage_command_writes_the_report(db, tmp_path):
+    import io
+
+    from django.core.management import CommandError, call_command
+
+    path = write(tmp_path, [["2025-09", "協会", "架空県", "1", "2"]])
+    report = tmp_path / "errors.csv"
+    with pytest.raises(CommandError):
+        call_command("import_usage", str(path), "--report", str(report), stdout=io.StringIO())
+    assert "都道府県" in report.read_text(encoding="utf-8-sig")
+
+
+def test_upload_in_the_admin(client, db, tmp_path, hq_admin, reviewer):
+    path = write(tmp_path, [["2025-09", "協会", "東京都", "1", "2"]])
+    client.force_login(reviewer)
+    assert client.get("/admin/myna/dashboard/usage-import/").status_code == 403
+    client.force_login(hq_admin)
+    with open(path, "rb") as f:
+        response = client.post(
+            "/admin/myna/dashboard/usage-import/", {"file": f, "mode": "all_or_nothing"}
+        )
+    assert response.status_code == 302
+    assert UsageFigure.objects.count() == 1
+    bad = write(tmp_path, [["2025-09", "協会", "架空県", "1", "2"]])
+    with open(bad, "rb") as f:
+        response = client.post(
+            "/admin/myna/dashboard/usage-import/", {"file": f, "mode": "all_or_nothing"}
+        )
+    assert response.status_code == 200
+    assert "何も取り込んでいません" in response.content.decode()
+    assert "架空県" in response.content.decode()
