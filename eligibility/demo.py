@@ -37,7 +37,7 @@ _REGISTRATION_CDF: tuple[tuple[float, date], ...] = (
     (0.50, date(2024, 9, 30)),
     (0.78, date(2025, 1, 31)),
     (0.93, date(2025, 12, 31)),
-    (1.0, date(2026, 11, 30)),
+    (1.0, date(2026, 11, 30)),  # or the day before today, whichever is later
 )
 
 
@@ -85,12 +85,13 @@ class DemoGenerator:
         a rush in 2023 (マイナポイント), a slower 2024, a second rush before the paper cards
         stopped (December 2024), then a slow rise."""
         u = self.rng.random()
-        for (f0, d0), (f1, d1) in itertools.pairwise(_REGISTRATION_CDF):
+        last = max(_REGISTRATION_CDF[-1][1], self.today - timedelta(days=1))
+        for (f0, d0), (f1, d1) in itertools.pairwise((*_REGISTRATION_CDF[:-1], (1.0, last))):
             if u <= f1:
                 day = d0 + timedelta(days=int((d1 - d0).days * (u - f0) / (f1 - f0)))
                 break
         else:
-            day = _REGISTRATION_CDF[-1][1]
+            day = last
         return min(day, self.today - timedelta(days=1))
 
     def _my_number(self) -> tuple[str, str]:

@@ -75,10 +75,10 @@ def _trend_section(
 ) -> Section:
     """A trend table (date, part, whole, rate, change in points, target[, national]) and line."""
     nat = s.series_by_branch(national) if national is not None else None
-    cols = ["年月" if monthly else "基準日", headers[0], headers[1], "率（%）", "前月差（pt）"]
-    cols.append("KPI（%）")
+    cols = ["年月" if monthly else "基準日", headers[0], headers[1], "率（%）"]
+    cols += ["前月差（ポイント）", "KPI（%）"]
     if nat is not None:
-        cols += ["全国（%）", "全国との差（pt）"]
+        cols += ["全国（%）", "全国との差（ポイント）"]
     table = Table(key=key, title=title, headers=cols)
     previous: s.Count | None = None
     kpis: list[Decimal | None] = []
@@ -121,7 +121,7 @@ def _ranked_section(
             headers[0],
             headers[1],
             "率（%）",
-            "前月差（pt）",
+            "前月差（ポイント）",
             "上位・下位",
         ],
         note="上位5・下位5は率の高い順・低い順（同率は含める）。前月差は前月末（前月）からの変化量。",
