@@ -94,9 +94,9 @@ def _trend_section(
         table.rows.append(row)
         table.marks.append("")
         previous = p.count
-    series = [
-        Series(title.split("（")[0] if nat is None else "支部", [p.count.rate for p in points])
-    ]
+    # The legend names what the title's brackets name first: 協会全体, 東京支部 …
+    own = title[title.index("（") + 1 :].split("と")[0].rstrip("）")
+    series = [Series(own, [p.count.rate for p in points])]
     if nat is not None:
         series.append(
             Series("全国", [nat[p.on].rate if p.on in nat else None for p in points], "s2")

@@ -161,3 +161,12 @@ def test_kpi_target_is_set_by_headquarters_for_a_month(client, db, hq_admin, rev
     response = client.post(add, {"month": "2025-11-30", "metric": "usage", "rate": "50"})
     assert response.status_code == 302
     assert KpiTarget.objects.get().month == date(2025, 11, 1)
+
+
+def test_trend_legends_name_the_branch_and_the_nation(client, figures, hq_admin):
+    client.force_login(hq_admin)
+    national = client.get(URL).content.decode().split('id="registration_trend"')[1]
+    assert ">協会全体</text>" in national.split("</svg>")[0]
+    branch_page = client.get(f"{URL}branch/13/").content.decode()
+    chart = branch_page.split('id="registration_trend"')[1].split("</svg>")[0]
+    assert ">東京支部</text>" in chart and ">全国</text>" in chart
