@@ -33,9 +33,16 @@ class Bar:
 
 
 def _scale_max(values: Sequence[Number | None], kpi: Number | None = None) -> float:
-    """A round upper bound for the axis (10, 20 … 100)."""
+    """A round upper bound for the axis: the next multiple of 10 (20 above 50), at most 100."""
     top = max([float(v) for v in values if v is not None] + [float(kpi or 0), 1.0])
-    return float(min(100, max(10, -(-top // 10) * 10)))
+    step = 10 if top <= 50 else 20
+    return float(min(100, max(10, -(-top // step) * step)))
+
+
+def _ticks(maximum: float) -> list[float]:
+    """Grid lines every 10 % (every 20 % above 50 %)."""
+    step = 10 if maximum <= 50 else 20
+    return [float(v) for v in range(0, int(maximum) + 1, step)]
 
 
 def _open(width: int, height: int, title: str, css: str) -> list[str]:
@@ -68,8 +75,7 @@ def line_chart(
         return top + plot_h * (1 - float(v) / y_max)
 
     out = _open(width, height, title, "line")
-    for step in range(0, 6):
-        v = y_max * step / 5
+    for v in _ticks(y_max):
         out.append(
             f'<line class="grid" x1="{left}" x2="{left + plot_w}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>'
             f'<text class="axis" x="{left - 6}" y="{y(v) + 4:.1f}" '
@@ -77,17 +83,23 @@ def line_chart(
         )
     every = max(1, -(-n // 12))
     for i, label in enumerate(labels):
-        if i % every == 0 or i == n - 1:
+        if i % every == 0 or (i == n - 1 and i % every > every // 2):
             out.append(
                 f'<text class="axis" x="{x(i):.1f}" y="{height - bottom + 16}" '
                 f'text-anchor="middle">{escape(label)}</text>'
             )
     if kpi:
         for i, k in enumerate(kpi):
-            if k is not None:
+            if k is None:
+                continue
+            out.append(
+                f'<line class="kpi" x1="{x(i) - plot_w / n / 2:.1f}" '
+                f'x2="{x(i) + plot_w / n / 2:.1f}" y1="{y(k):.1f}" y2="{y(k):.1f}"/>'
+            )
+            if i == 0 or kpi[i - 1] != k:  # label where a target starts or changes
                 out.append(
-                    f'<line class="kpi" x1="{x(i) - plot_w / n / 2:.1f}" '
-                    f'x2="{x(i) + plot_w / n / 2:.1f}" y1="{y(k):.1f}" y2="{y(k):.1f}"/>'
+                    f'<text class="kpi-label" x="{x(i):.1f}" y="{y(k) - 5:.1f}" '
+                    f'text-anchor="middle">目標{float(k):g}%</text>'
                 )
     for s_index, s in enumerate(series):
         runs: list[list[str]] = [[]]
@@ -134,8 +146,7 @@ def bar_chart(
         return left + plot_w * float(v) / x_max
 
     out = _open(width, height, title, "bars")
-    for step in range(0, 6):
-        v = x_max * step / 5
+    for v in _ticks(x_max):
         out.append(
             f'<line class="grid" x1="{x(v):.1f}" x2="{x(v):.1f}" y1="{top}" '
             f'y2="{height - bottom}"/><text class="axis" x="{x(v):.1f}" '
