@@ -71,17 +71,21 @@ class Command(BaseCommand):
         made = applications_demo.file_for_demo_members()
         if made:
             self.stdout.write(f"デモ加入者の電子申請 {made} 件を作成しました。")
-        self._myna()
+        self._myna(options)
         self.stdout.write("デモアカウント:")
         for login in logins:
             self.stdout.write(
                 f"  {login.role:<16} {login.username:<15} {login.password:<16} {login.where}"
             )
 
-    def _myna(self) -> None:
+    def _myna(self, options) -> None:
         from django.utils import timezone
 
         from myna import demo as myna_demo
+        from myna.models import RegistrationSummary
+
+        if options["if_empty"] and RegistrationSummary.objects.exists():
+            return
 
         today = timezone.localdate()
         rows = myna_demo.summaries(today=today)
