@@ -12,12 +12,12 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Sum
+from django.db.models import Max, Min, Sum
 
 from core.errors import NotAllowed, NotFound
 from core.models import Branch
 from myna.models import AGE_BANDS, KpiTarget, RegistrationSummary, UsageFigure, UsageScope
-from myna.services import month_end
+from myna.services import month_ends
 
 #: How many branches are marked at each end of the ranking (the seed tables: 上位5・下位5).
 MARKED = 5
@@ -106,16 +106,16 @@ def registration_trend(*, actor: Any, branch: Branch | None = None) -> list[Poin
         branch_for(actor=actor, code=branch.code)
     else:
         require_staff(actor)
-    qs = RegistrationSummary.objects.all()
+    span = RegistrationSummary.objects.aggregate(first=Min("as_of"), last=Max("as_of"))
+    if span["first"] is None:
+        return []
+    # Only the month ends and the latest date: the daily rows in between are not read.
+    wanted = [d for d in month_ends(span["first"], span["last"]) if d < span["last"]]
+    qs = RegistrationSummary.objects.filter(as_of__in=[*wanted, span["last"]])
     if branch is not None:
         qs = qs.filter(branch=branch)
     rows = qs.values("as_of").annotate(p=Sum("registered"), w=Sum("members")).order_by("as_of")
-    latest = latest_date()
-    return [
-        Point(r["as_of"], Count(r["p"] or 0, r["w"] or 0))
-        for r in rows
-        if r["as_of"] == month_end(r["as_of"]) or r["as_of"] == latest
-    ]
+    return [Point(r["as_of"], Count(r["p"] or 0, r["w"] or 0)) for r in rows]
 
 
 def registration_by_age(*, actor: Any, as_of: date, branch: Branch | None = None) -> list[Count]:
