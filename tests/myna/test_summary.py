@@ -191,3 +191,13 @@ def test_beat_schedules_the_daily_refresh(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["myna-refresh-daily"]
     assert entry["task"] == "myna.tasks.refresh_daily"
     assert settings.CELERY_TASK_ROUTES["myna.tasks.*"] == {"queue": "bulk"}
+
+
+def test_trend_is_month_ends_then_the_latest_date(population, hq_admin):
+    from myna.selectors import registration_trend
+
+    for day in (date(2025, 7, 31), date(2025, 8, 15), date(2025, 8, 31), date(2025, 9, 10)):
+        refresh_summary(as_of=day)
+    points = registration_trend(actor=hq_admin)
+    assert [p.on for p in points] == [date(2025, 7, 31), date(2025, 8, 31), date(2025, 9, 10)]
+    assert points[1].count == registration_total(actor=hq_admin, as_of=date(2025, 8, 31))
