@@ -39,6 +39,8 @@ class Page:
     usage_month: date | None = None
     usage_headline: s.Count | None = None
     branch: Branch | None = None
+    national_rate: Decimal | None = None
+    rank: int | None = None  # the branch's place among the 47 by registration rate
     sections: list[Section] = field(default_factory=list)
 
     @property
@@ -270,6 +272,8 @@ def branch_page(*, actor: Any, code: int) -> Page:
         page.headline = s.registration_total(actor=actor, as_of=as_of, branch=branch)
         before = s.registration_total(actor=actor, as_of=s.previous_month_end(as_of), branch=branch)
         page.headline_change = _change(page.headline, before if before.whole else None)
+        page.national_rate = s.registration_total(actor=actor, as_of=as_of).rate
+        page.rank = s.place_of(branch, s.registration_ranking(actor=actor, as_of=as_of))
         page.sections += [
             _trend_section(
                 key="registration_trend",

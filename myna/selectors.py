@@ -170,6 +170,14 @@ def rank(now: dict[int, Count], before: dict[int, Count]) -> list[RankedRow]:
     return out
 
 
+def place_of(branch: Branch, rows: list[RankedRow]) -> int | None:
+    """1 for the highest rate; equal rates share a place."""
+    mine = next((r.count.rate for r in rows if r.branch_id == branch.pk), None)
+    if mine is None:
+        return None
+    return 1 + sum(1 for r in rows if r.count.rate is not None and r.count.rate > mine)
+
+
 def registration_ranking(*, actor: Any, as_of: date) -> list[RankedRow]:
     """Registration rate by branch on `as_of`, with the change since the previous month end."""
     require_staff(actor)

@@ -84,6 +84,7 @@ def test_branch_page_compares_with_national(client, figures, reviewer):
     assert trend.rows[-1][3] == Decimal("75.00")  # Tokyo
     assert trend.rows[-1][6] == Decimal("60.00")  # national
     assert trend.rows[-1][7] == Decimal("15.00")
+    assert (page.rank, page.national_rate) == (1, Decimal("60.00"))
     assert "/admin/myna/dashboard/branch/13/certificate-preview/" in response.content.decode()
 
 
