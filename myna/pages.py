@@ -192,17 +192,18 @@ def national_page(*, actor: Any) -> Page:
     s.require_staff(actor)
     as_of = s.latest_date()
     page = Page(title="マイナ保険証 利用登録・利用状況（全国）", as_of=as_of)
+    branches = list(Branch.objects.order_by("code"))
     if as_of is not None:
-        trend = s.registration_trend(actor=actor)
-        page.headline = s.registration_total(actor=actor, as_of=as_of)
-        before = s.registration_total(actor=actor, as_of=s.previous_month_end(as_of))
-        page.headline_change = _change(page.headline, before if before.whole else None)
+        snap = s.snapshot(actor=actor, as_of=as_of)
+        before = s.snapshot(actor=actor, as_of=s.previous_month_end(as_of))
+        page.headline = snap.total()
+        page.headline_change = _change(page.headline, before.total() if before.cells else None)
         reg_targets = s.kpi_targets(metric=Metric.REGISTRATION)
         page.sections += [
             _trend_section(
                 key="registration_trend",
                 title="利用登録状況の推移（協会全体）",
-                points=trend,
+                points=s.registration_trend(actor=actor),
                 headers=("利用登録者数", "加入者数"),
                 targets=reg_targets,
                 monthly=True,
@@ -210,19 +211,19 @@ def national_page(*, actor: Any) -> Page:
             _ranked_section(
                 key="registration_by_branch",
                 title=f"支部別利用登録率（{format_wareki(as_of)}時点）",
-                rows=s.registration_ranking(actor=actor, as_of=as_of),
+                rows=s.rank(snap.by_branch(), before.by_branch(), branches),
                 headers=("利用登録者数", "加入者数"),
                 kpi=reg_targets.get(as_of.replace(day=1)),
             ),
             _age_section(
                 key="registration_by_age",
                 title=f"年代別利用登録率（{format_wareki(as_of)}時点）",
-                bands=s.registration_by_age(actor=actor, as_of=as_of),
+                bands=snap.by_age(),
             ),
             _kind_section(
                 key="registration_by_kind",
                 title=f"資格区分別利用登録率（{format_wareki(as_of)}時点）",
-                kinds=s.registration_by_kind(actor=actor, as_of=as_of),
+                kinds=snap.by_kind(),
             ),
         ]
     month = s.latest_usage_month()
@@ -243,7 +244,9 @@ def national_page(*, actor: Any) -> Page:
             _ranked_section(
                 key="usage_by_branch",
                 title=f"支部別利用率（{format_wareki_year_month(month)}）",
-                rows=s.usage_ranking(actor=actor, scope=UsageScope.ASSOCIATION, month=month),
+                rows=s.usage_ranking(
+                    actor=actor, scope=UsageScope.ASSOCIATION, month=month, branches=branches
+                ),
                 headers=("マイナ保険証利用件数", "オンライン資格確認利用件数"),
                 kpi=usage_targets.get(month),
             ),
@@ -254,7 +257,9 @@ def national_page(*, actor: Any) -> Page:
             _ranked_section(
                 key="usage_by_prefecture",
                 title=f"都道府県別利用率・国全体（{format_wareki_year_month(national_month)}）",
-                rows=s.usage_ranking(actor=actor, scope=UsageScope.NATIONAL, month=national_month),
+                rows=s.usage_ranking(
+                    actor=actor, scope=UsageScope.NATIONAL, month=national_month, branches=branches
+                ),
                 headers=("マイナ保険証利用件数", "オンライン資格確認利用件数"),
                 kpi=None,
             )
@@ -269,11 +274,13 @@ def branch_page(*, actor: Any, code: int) -> Page:
         title=f"マイナ保険証 利用登録・利用状況（{branch.name}）", as_of=as_of, branch=branch
     )
     if as_of is not None:
-        page.headline = s.registration_total(actor=actor, as_of=as_of, branch=branch)
-        before = s.registration_total(actor=actor, as_of=s.previous_month_end(as_of), branch=branch)
-        page.headline_change = _change(page.headline, before if before.whole else None)
-        page.national_rate = s.registration_total(actor=actor, as_of=as_of).rate
-        page.rank = s.place_of(branch, s.registration_ranking(actor=actor, as_of=as_of))
+        snap = s.snapshot(actor=actor, as_of=as_of)
+        before = s.snapshot(actor=actor, as_of=s.previous_month_end(as_of))
+        page.headline = snap.total(branch)
+        previous = before.total(branch)
+        page.headline_change = _change(page.headline, previous if previous.whole else None)
+        page.national_rate = snap.total().rate
+        page.rank = s.place_of(branch, snap.by_branch())
         page.sections += [
             _trend_section(
                 key="registration_trend",
@@ -287,13 +294,13 @@ def branch_page(*, actor: Any, code: int) -> Page:
             _age_section(
                 key="registration_by_age",
                 title=f"年代別利用登録率（{format_wareki(as_of)}時点、{branch.name}と全国）",
-                bands=s.registration_by_age(actor=actor, as_of=as_of, branch=branch),
-                national=s.registration_by_age(actor=actor, as_of=as_of),
+                bands=snap.by_age(branch),
+                national=snap.by_age(),
             ),
             _kind_section(
                 key="registration_by_kind",
                 title=f"資格区分別利用登録率（{format_wareki(as_of)}時点）",
-                kinds=s.registration_by_kind(actor=actor, as_of=as_of, branch=branch),
+                kinds=snap.by_kind(branch),
             ),
         ]
     usage = s.usage_trend(actor=actor, scope=UsageScope.ASSOCIATION, branch=branch)
@@ -334,9 +341,8 @@ def certificate_preview(*, actor: Any, code: int) -> CertificatePreview:
     as_of = s.latest_date()
     if as_of is None:
         return CertificatePreview(branch, None, 0, [], [])
-    total = s.registration_total(actor=actor, as_of=as_of, branch=branch)
-    kinds = s.registration_by_kind(actor=actor, as_of=as_of, branch=branch)
-    bands = s.registration_by_age(actor=actor, as_of=as_of, branch=branch)
+    snap = s.snapshot(actor=actor, as_of=as_of)
+    total, kinds, bands = snap.total(branch), snap.by_kind(branch), snap.by_age(branch)
     return CertificatePreview(
         branch=branch,
         as_of=as_of,

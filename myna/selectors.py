@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Min, Sum
+from django.db.models import Max, Min, Q, Sum
 
 from core.errors import NotAllowed, NotFound
 from core.models import Branch
@@ -76,6 +76,13 @@ def branch_for(*, actor: Any, code: int) -> Branch:
 
 
 # --- registration -------------------------------------------------------------------------
+def _check_branch(actor: Any, branch: Branch | None) -> None:
+    """Any staff member sees national figures; a branch's own staff or 本部 see a branch."""
+    require_staff(actor)
+    if branch is not None and not (actor.is_headquarters or actor.branch_id == branch.pk):
+        raise NotFound("この支部の集計は表示できません。ご自身の支部の集計をご覧ください。")
+
+
 def latest_date() -> date | None:
     return RegistrationSummary.objects.aggregate(d=Max("as_of"))["d"]
 
@@ -85,27 +92,89 @@ def previous_month_end(day: date) -> date:
     return day.replace(day=1) - timedelta(days=1)
 
 
-def _summary(as_of: date, branch: Branch | None = None):  # type: ignore[no-untyped-def]
-    qs = RegistrationSummary.objects.filter(as_of=as_of)
-    return qs.filter(branch=branch) if branch is not None else qs
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """One summary row: a branch, kind and age band on a date."""
+
+    branch_id: int
+    kind: str
+    age_band: int
+    members: int
+    registered: int
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The summary of one date (at most 47 × 3 × 8 rows), read in one query; the figures of a
+    page are sums over it, national or for one branch."""
+
+    as_of: date
+    cells: tuple[Cell, ...]
+
+    def _cells(self, branch: Branch | None) -> list[Cell]:
+        if branch is None:
+            return list(self.cells)
+        return [c for c in self.cells if c.branch_id == branch.pk]
+
+    def total(self, branch: Branch | None = None) -> Count:
+        cells = self._cells(branch)
+        return Count(sum(c.registered for c in cells), sum(c.members for c in cells))
+
+    def by_age(self, branch: Branch | None = None) -> list[Count]:
+        """One count per age band (AGE_BANDS order)."""
+        parts, wholes = [0] * len(AGE_BANDS), [0] * len(AGE_BANDS)
+        for c in self._cells(branch):
+            parts[c.age_band] += c.registered
+            wholes[c.age_band] += c.members
+        return [Count(p, w) for p, w in zip(parts, wholes, strict=True)]
+
+    def by_kind(self, branch: Branch | None = None) -> dict[str, Count]:
+        sums: dict[str, list[int]] = {}
+        for c in self._cells(branch):
+            pair = sums.setdefault(c.kind, [0, 0])
+            pair[0] += c.registered
+            pair[1] += c.members
+        return {kind: Count(p, w) for kind, (p, w) in sums.items()}
+
+    def by_branch(self) -> dict[int, Count]:
+        sums: dict[int, list[int]] = {}
+        for c in self.cells:
+            pair = sums.setdefault(c.branch_id, [0, 0])
+            pair[0] += c.registered
+            pair[1] += c.members
+        return {pk: Count(p, w) for pk, (p, w) in sums.items()}
+
+
+def snapshot(*, actor: Any, as_of: date) -> Snapshot:
+    """The summary of `as_of` (any staff: the national figures include every branch's)."""
+    require_staff(actor)
+    rows = RegistrationSummary.objects.filter(as_of=as_of).values_list(
+        "branch_id", "kind", "age_band", "members", "registered"
+    )
+    return Snapshot(as_of, tuple(Cell(*row) for row in rows))
 
 
 def registration_total(*, actor: Any, as_of: date, branch: Branch | None = None) -> Count:
     """Registered / members on `as_of`, national or for a branch."""
-    if branch is not None:
-        branch_for(actor=actor, code=branch.code)
-    else:
-        require_staff(actor)
-    row = _summary(as_of, branch).aggregate(p=Sum("registered"), w=Sum("members"))
-    return Count(row["p"] or 0, row["w"] or 0)
+    _check_branch(actor, branch)
+    return snapshot(actor=actor, as_of=as_of).total(branch)
+
+
+def registration_by_age(*, actor: Any, as_of: date, branch: Branch | None = None) -> list[Count]:
+    _check_branch(actor, branch)
+    return snapshot(actor=actor, as_of=as_of).by_age(branch)
+
+
+def registration_by_kind(
+    *, actor: Any, as_of: date, branch: Branch | None = None
+) -> dict[str, Count]:
+    _check_branch(actor, branch)
+    return snapshot(actor=actor, as_of=as_of).by_kind(branch)
 
 
 def registration_trend(*, actor: Any, branch: Branch | None = None) -> list[Point]:
     """Month by month (each month's last day held in the summary), then the latest date."""
-    if branch is not None:
-        branch_for(actor=actor, code=branch.code)
-    else:
-        require_staff(actor)
+    _check_branch(actor, branch)
     span = RegistrationSummary.objects.aggregate(first=Min("as_of"), last=Max("as_of"))
     if span["first"] is None:
         return []
@@ -118,38 +187,13 @@ def registration_trend(*, actor: Any, branch: Branch | None = None) -> list[Poin
     return [Point(r["as_of"], Count(r["p"] or 0, r["w"] or 0)) for r in rows]
 
 
-def registration_by_age(*, actor: Any, as_of: date, branch: Branch | None = None) -> list[Count]:
-    """One count per age band (AGE_BANDS order)."""
-    registration_total(actor=actor, as_of=as_of, branch=branch)  # the scope check
-    found = {
-        r["age_band"]: Count(r["p"] or 0, r["w"] or 0)
-        for r in _summary(as_of, branch)
-        .values("age_band")
-        .annotate(p=Sum("registered"), w=Sum("members"))
-    }
-    return [found.get(band, Count(0, 0)) for band in range(len(AGE_BANDS))]
-
-
-def registration_by_kind(
-    *, actor: Any, as_of: date, branch: Branch | None = None
-) -> dict[str, Count]:
-    registration_total(actor=actor, as_of=as_of, branch=branch)
-    return {
-        r["kind"]: Count(r["p"] or 0, r["w"] or 0)
-        for r in _summary(as_of, branch)
-        .values("kind")
-        .annotate(p=Sum("registered"), w=Sum("members"))
-    }
-
-
-def _branch_counts(rows) -> dict[int, Count]:  # type: ignore[no-untyped-def]
-    return {r["branch_id"]: Count(r["p"] or 0, r["w"] or 0) for r in rows}
-
-
-def rank(now: dict[int, Count], before: dict[int, Count]) -> list[RankedRow]:
+def rank(
+    now: dict[int, Count], before: dict[int, Count], branches: list[Branch] | None = None
+) -> list[RankedRow]:
     """The 47 branches in prefecture order, with the change in points and the top and bottom
     five marked (ties at the edge are all marked)."""
-    branches = list(Branch.objects.order_by("code"))
+    if branches is None:
+        branches = list(Branch.objects.order_by("code"))
     ranked = [r for r in (now.get(b.pk) for b in branches) if r is not None and r.rate is not None]
     ordered = sorted((c.rate for c in ranked), reverse=True)  # type: ignore[type-var]
     top_cut = ordered[MARKED - 1] if len(ordered) >= 2 * MARKED else None
@@ -170,24 +214,22 @@ def rank(now: dict[int, Count], before: dict[int, Count]) -> list[RankedRow]:
     return out
 
 
-def place_of(branch: Branch, rows: list[RankedRow]) -> int | None:
-    """1 for the highest rate; equal rates share a place."""
-    mine = next((r.count.rate for r in rows if r.branch_id == branch.pk), None)
+def place_of(branch: Branch, counts: dict[int, Count]) -> int | None:
+    """The branch's place by rate among `counts` (1 = highest; equal rates share a place)."""
+    mine = counts.get(branch.pk, Count(0, 0)).rate
     if mine is None:
         return None
-    return 1 + sum(1 for r in rows if r.count.rate is not None and r.count.rate > mine)
+    rates = [c.rate for c in counts.values() if c.rate is not None]
+    return 1 + sum(1 for r in rates if r > mine)
 
 
-def registration_ranking(*, actor: Any, as_of: date) -> list[RankedRow]:
+def registration_ranking(
+    *, actor: Any, as_of: date, branches: list[Branch] | None = None
+) -> list[RankedRow]:
     """Registration rate by branch on `as_of`, with the change since the previous month end."""
-    require_staff(actor)
-
-    def counts(day: date) -> dict[int, Count]:
-        return _branch_counts(
-            _summary(day).values("branch_id").annotate(p=Sum("registered"), w=Sum("members"))
-        )
-
-    return rank(counts(as_of), counts(previous_month_end(as_of)))
+    now = snapshot(actor=actor, as_of=as_of).by_branch()
+    before = snapshot(actor=actor, as_of=previous_month_end(as_of)).by_branch()
+    return rank(now, before, branches)
 
 
 # --- usage --------------------------------------------------------------------------------
@@ -199,25 +241,26 @@ def previous_month(month: date) -> date:
     return previous_month_end(month).replace(day=1)
 
 
-def usage_ranking(*, actor: Any, scope: str, month: date) -> list[RankedRow]:
+def usage_ranking(
+    *, actor: Any, scope: str, month: date, branches: list[Branch] | None = None
+) -> list[RankedRow]:
     """利用率 by branch (協会) or prefecture (国全体) for `month`, change since the month before."""
     require_staff(actor)
 
     def counts(m: date) -> dict[int, Count]:
         return {
             f.branch_id: Count(f.myna_uses, f.online_checks)
-            for f in UsageFigure.objects.filter(scope=scope, month=m)
+            for f in UsageFigure.objects.filter(scope=scope, month=m).only(
+                "branch_id", "myna_uses", "online_checks"
+            )
         }
 
-    return rank(counts(month), counts(previous_month(month)))
+    return rank(counts(month), counts(previous_month(month)), branches)
 
 
 def usage_trend(*, actor: Any, scope: str, branch: Branch | None = None) -> list[Point]:
     """Month by month: the sum over branches (national) or one branch."""
-    if branch is not None:
-        branch_for(actor=actor, code=branch.code)
-    else:
-        require_staff(actor)
+    _check_branch(actor, branch)
     qs = UsageFigure.objects.filter(scope=scope)
     if branch is not None:
         qs = qs.filter(branch=branch)
@@ -228,13 +271,13 @@ def usage_trend(*, actor: Any, scope: str, branch: Branch | None = None) -> list
 # --- targets ------------------------------------------------------------------------------
 def kpi_targets(*, metric: str, branch: Branch | None = None) -> dict[date, Decimal]:
     """Month → target rate; a branch's own target overrides the national one."""
-    targets: dict[date, Decimal] = {}
-    qs = KpiTarget.objects.filter(metric=metric)
-    for t in qs.filter(branch__isnull=True):
-        targets[t.month] = t.rate
+    where = Q(branch__isnull=True)
     if branch is not None:
-        for t in qs.filter(branch=branch):
-            targets[t.month] = t.rate
+        where |= Q(branch=branch)
+    rows = KpiTarget.objects.filter(where, metric=metric).values_list("month", "branch_id", "rate")
+    targets: dict[date, Decimal] = {}
+    for month, _branch, rate in sorted(rows, key=lambda r: r[1] is not None):
+        targets[month] = rate  # the branch's own, read last, wins
     return targets
 
 
