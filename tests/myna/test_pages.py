@@ -171,3 +171,13 @@ def test_trend_legends_name_the_branch_and_the_nation(client, figures, hq_admin)
     branch_page = client.get(f"{URL}branch/13/").content.decode()
     chart = branch_page.split('id="registration_trend"')[1].split("</svg>")[0]
     assert ">東京支部</text>" in chart and ">全国</text>" in chart
+
+
+def test_a_branch_target_overrides_the_national_one_for_that_branch(figures):
+    from myna.selectors import kpi_targets
+
+    tokyo = branch(13)
+    KpiTarget.objects.create(month=date(2025, 8, 1), metric=Metric.USAGE, branch=tokyo, rate=60)
+    assert kpi_targets(metric=Metric.USAGE)[date(2025, 8, 1)] == Decimal("50")
+    assert kpi_targets(metric=Metric.USAGE, branch=tokyo)[date(2025, 8, 1)] == Decimal("60")
+    assert kpi_targets(metric=Metric.USAGE, branch=branch(27))[date(2025, 8, 1)] == Decimal("50")
