@@ -48,6 +48,11 @@ class Page:
         return format_wareki(self.as_of) if self.as_of else ""
 
     @property
+    def date_choices(self) -> list[tuple[str, str]]:
+        """The dates one may look at: (ISO, 和暦)."""
+        return [(d.isoformat(), format_wareki(d)) for d in s.summary_dates()]
+
+    @property
     def usage_month_label(self) -> str:
         return format_wareki_year_month(self.usage_month) if self.usage_month else ""
 
@@ -188,9 +193,10 @@ def _kind_section(*, key: str, title: str, kinds: dict[str, s.Count]) -> Section
     return Section(table, bar_chart(title=title, bars=bars))
 
 
-def national_page(*, actor: Any) -> Page:
+def national_page(*, actor: Any, as_of: date | None = None) -> Page:
+    """The national page on `as_of` (a date the summary holds; else the latest)."""
     s.require_staff(actor)
-    as_of = s.latest_date()
+    as_of = s.choose_date(as_of)
     page = Page(title="マイナ保険証 利用登録・利用状況（全国）", as_of=as_of)
     branches = list(Branch.objects.order_by("code"))
     if as_of is not None:
@@ -267,9 +273,9 @@ def national_page(*, actor: Any) -> Page:
     return page
 
 
-def branch_page(*, actor: Any, code: int) -> Page:
+def branch_page(*, actor: Any, code: int, as_of: date | None = None) -> Page:
     branch = s.branch_for(actor=actor, code=code)
-    as_of = s.latest_date()
+    as_of = s.choose_date(as_of)
     page = Page(
         title=f"マイナ保険証 利用登録・利用状況（{branch.name}）", as_of=as_of, branch=branch
     )

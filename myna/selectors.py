@@ -87,6 +87,20 @@ def latest_date() -> date | None:
     return RegistrationSummary.objects.aggregate(d=Max("as_of"))["d"]
 
 
+def summary_dates() -> list[date]:
+    """The dates the summary holds, newest first (month ends since the start, recent days)."""
+    return list(
+        RegistrationSummary.objects.order_by("-as_of").values_list("as_of", flat=True).distinct()
+    )
+
+
+def choose_date(requested: date | None) -> date | None:
+    """`requested` if the summary holds it, else the latest date (None when empty)."""
+    if requested is not None and RegistrationSummary.objects.filter(as_of=requested).exists():
+        return requested
+    return latest_date()
+
+
 def previous_month_end(day: date) -> date:
     """The last day of the month before `day`'s month."""
     return day.replace(day=1) - timedelta(days=1)

@@ -7,6 +7,7 @@ from the selectors (another branch) is answered with 403/404 and a Japanese mess
 from __future__ import annotations
 
 import csv
+from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -31,11 +32,20 @@ FORMATS = {
 }
 
 
+def _as_of(request: HttpRequest) -> date | None:
+    """?as_of=2025-08-31 (a date the summary holds); anything else means the latest."""
+    try:
+        return date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        return None
+
+
 def _page(request: HttpRequest, code: int | None) -> pages.Page:
+    as_of = _as_of(request)
     try:
         if code is None:
-            return pages.national_page(actor=request.user)
-        return pages.branch_page(actor=request.user, code=code)
+            return pages.national_page(actor=request.user, as_of=as_of)
+        return pages.branch_page(actor=request.user, code=code, as_of=as_of)
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except ServiceError as exc:

@@ -181,3 +181,24 @@ def test_a_branch_target_overrides_the_national_one_for_that_branch(figures):
     assert kpi_targets(metric=Metric.USAGE)[date(2025, 8, 1)] == Decimal("50")
     assert kpi_targets(metric=Metric.USAGE, branch=tokyo)[date(2025, 8, 1)] == Decimal("60")
     assert kpi_targets(metric=Metric.USAGE, branch=branch(27))[date(2025, 8, 1)] == Decimal("50")
+
+
+def test_pages_show_any_date_the_summary_holds(client, figures, hq_admin):
+    # A member who registers after July: July's figures do not count them.
+    InsuredRecordFactory(
+        person=PersonFactory(mynacard_registered=True, mynacard_registered_on=date(2025, 8, 10))
+    )
+    refresh_summary(as_of=date(2025, 7, 31))
+    refresh_summary(as_of=AS_OF)
+    client.force_login(hq_admin)
+    july = client.get(URL, {"as_of": "2025-07-31"}).context["page"]
+    assert july.as_of == date(2025, 7, 31)
+    assert (july.headline.part, july.headline.whole) == (3, 6)
+    assert client.get(URL).context["page"].headline.part == 4
+    assert client.get(URL, {"as_of": "2025-07-15"}).context["page"].as_of == AS_OF  # not held
+    assert client.get(URL, {"as_of": "junk"}).context["page"].as_of == AS_OF
+    response = client.get(f"{URL}download/registration_by_age.csv", {"as_of": "2025-07-31"})
+    assert "2025-07-31" in response["Content-Disposition"]
+    body = client.get(URL, {"as_of": "2025-07-31"}).content.decode()
+    assert 'value="2025-07-31" selected' in body
+    assert "registration_by_age.csv?as_of=2025-07-31" in body
