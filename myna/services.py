@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Case as SqlCase
 from django.db.models import Count, IntegerField, Q, Sum, Value, When
 
@@ -23,6 +23,8 @@ from myna.models import RegistrationSummary
 
 #: Daily rows older than this are dropped unless they are a month's last day (the trend).
 KEEP_DAILY_DAYS = 92
+#: First key of the advisory lock taken while a date's rows are replaced ("MYNA").
+LOCK_NAMESPACE = 0x4D594E41
 
 
 def month_end(day: date) -> date:
@@ -62,6 +64,16 @@ def _check_actor(actor: Any) -> None:
         raise NotAllowed("集計の更新は本部の職員だけが行えます。")
 
 
+def _lock_date(as_of: date) -> None:
+    """Serialise two refreshes of the same date (the nightly task and a command): on
+    PostgreSQL a transaction-level advisory lock; SQLite writes one at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [LOCK_NAMESPACE, as_of.toordinal()]
+            )
+
+
 def refresh_summary(*, as_of: date, actor: Any = None) -> int:
     """Recompute the summary rows of `as_of`; the number of rows written.
 
@@ -94,6 +106,7 @@ def refresh_summary(*, as_of: date, actor: Any = None) -> int:
         for row in rows
     ]
     with transaction.atomic():
+        _lock_date(as_of)
         RegistrationSummary.objects.filter(as_of=as_of).delete()
         RegistrationSummary.objects.bulk_create(summaries, batch_size=2000)
     return len(summaries)
