@@ -7,6 +7,7 @@ Deterministic for a given seed.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,6 +31,15 @@ MEMBERS_PER_EMPLOYER = 15
 VOLUNTARY_SHARE = 0.04
 MYNA_REGISTERED_SHARE = 0.7
 MY_NUMBER_ON_FILE_SHARE = 0.95
+#: The share of registrations made by each date (a piecewise-linear distribution).
+_REGISTRATION_CDF: tuple[tuple[float, date], ...] = (
+    (0.0, date(2023, 1, 1)),
+    (0.35, date(2023, 9, 30)),
+    (0.50, date(2024, 9, 30)),
+    (0.78, date(2025, 1, 31)),
+    (0.93, date(2025, 12, 31)),
+    (1.0, date(2026, 11, 30)),  # or the day before today, whichever is later
+)
 
 
 @dataclass
@@ -71,6 +81,20 @@ class DemoGenerator:
         end = date(self.today.year - min_age, self.today.month, day)
         return start + timedelta(days=self.rng.randrange((end - start).days))
 
+    def _registration_date(self) -> date:
+        """A マイナ保険証 registration date from 2023 on, shaped like the association's trend:
+        a rush in 2023 (マイナポイント), a slower 2024, a second rush before the paper cards
+        stopped (December 2024), then a slow rise."""
+        u = self.rng.random()
+        last = max(_REGISTRATION_CDF[-1][1], self.today - timedelta(days=1))
+        for (f0, d0), (f1, d1) in itertools.pairwise((*_REGISTRATION_CDF[:-1], (1.0, last))):
+            if u <= f1:
+                day = d0 + timedelta(days=int((d1 - d0).days * (u - f0) / (f1 - f0)))
+                break
+        else:
+            day = last
+        return min(day, self.today - timedelta(days=1))
+
     def _my_number(self) -> tuple[str, str]:
         while True:
             first11 = f"{self.rng.randrange(10**10, 10**11):011d}"
@@ -92,9 +116,7 @@ class DemoGenerator:
             person.my_number_last4, person.my_number_hash = self._my_number()
             if self.rng.random() < MYNA_REGISTERED_SHARE:
                 person.mynacard_registered = True
-                person.mynacard_registered_on = self.today - timedelta(
-                    days=self.rng.randrange(30, 1500)
-                )
+                person.mynacard_registered_on = self._registration_date()
         return person
 
     def _given(self, sex: str) -> tuple[str, str]:

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "returns",
     "notices",
     "csp",
+    "myna",
 ]
 
 MIDDLEWARE = [
@@ -337,4 +338,14 @@ LOGGING = {
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
     },
+}
+
+# --- マイナ保険証 dashboard (myna): the daily summary refresh -------------------------------
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_TASK_ROUTES["myna.tasks.*"] = {"queue": "bulk"}
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE["myna-refresh-daily"] = {
+    "task": "myna.tasks.refresh_daily",
+    "schedule": crontab(hour=2, minute=30),  # Japan time (CELERY_TIMEZONE), after the imports
 }

@@ -82,11 +82,30 @@ class Command(BaseCommand):
         packages = build_demo_packages(bulk=options["return_packages"])
         if packages:
             self.stdout.write(f"返戻書類（電子ポスト）{packages} 件を作成しました。")
+        self._myna(options)
         self.stdout.write("デモアカウント:")
         for login in logins:
             self.stdout.write(
                 f"  {login.role:<16} {login.username:<15} {login.password:<16} {login.where}"
             )
+
+    def _myna(self, options) -> None:
+        from django.utils import timezone
+
+        from myna import demo as myna_demo
+        from myna.models import RegistrationSummary
+
+        if options["if_empty"] and RegistrationSummary.objects.exists():
+            return
+
+        today = timezone.localdate()
+        rows = myna_demo.summaries(today=today)
+        usage = myna_demo.usage(today=today)
+        myna_demo.targets()
+        self.stdout.write(
+            f"マイナ保険証の集計 {rows:,} 行（2023年1月以降の月末と本日）、利用実績 {usage:,} 件を"
+            "作成しました。"
+        )
 
     def _applications(self, options) -> None:
         count = options["applications"]

@@ -1,0 +1,1 @@
+"""マイナ保険証 dashboard: registration and usage by branch, age band and month."""
