@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -398,7 +399,7 @@ def build_files(message: ReturnMessage, *, now: datetime) -> list[BuiltFile]:
     for i, attachment in enumerate(application.attachments.order_by("kind", "id"), start=1):
         with attachment.file.open("rb") as handle:
             content = handle.read()
-        extension = attachment.file.name.rsplit(".", 1)[-1].lower()
+        extension = (attachment.file.name or "").rsplit(".", 1)[-1].lower()
         label = labels.get(attachment.kind, attachment.kind)
         files.append(
             BuiltFile(
@@ -620,7 +621,7 @@ def packages_delete_expired(*, now: datetime | None = None, limit: int = 1000) -
     for package in expired:
         with transaction.atomic():
             files = list(package.files.all())
-            names = [f.file.name for f in files]
+            names = [f.file.name for f in files if f.file.name]
             package.files.all().delete()
             ReturnPackage.objects.filter(pk=package.pk).update(
                 state=PackageState.DELETED, deleted_at=now
@@ -636,7 +637,7 @@ def packages_delete_expired(*, now: datetime | None = None, limit: int = 1000) -
                     "files": [f.filename for f in files],
                 },
             )
-            transaction.on_commit(lambda names=names: _delete_files(names))
+            transaction.on_commit(partial(_delete_files, names))
         count += 1
     return count
 
@@ -662,6 +663,8 @@ def resubmission_start(
         verified = read_resubmission(file_content, user=actor)
         application_id = verified.application_id
         data, bank = verified.data, verified.bank_account
+    if application_id is None:
+        raise NotFound("返戻された申請が見つかりません。")
     original = Application.objects.filter(pk=application_id, applicant_id=actor.pk).first()
     if original is None:
         raise NotFound("返戻された申請が見つかりません。")
@@ -720,6 +723,7 @@ def resubmission_attachments(
     if draft.applicant_id != actor.pk or draft.resubmission_of_id is None:
         raise NotFound("再申請の下書きが見つかりません。")
     wanted = set(reuse)
+    assert draft.resubmission_of is not None  # resubmission_of_id was checked above
     found = list(draft.resubmission_of.attachments.filter(pk__in=wanted).order_by("kind", "id"))
     if len(found) != len(wanted):
         raise ServiceError(
