@@ -24,9 +24,10 @@ from notices.documents.common import (
     management_payload,
     masked_my_number,
 )
-from notices.rendering import qr_svg, renderer
+from notices.rendering import Renderer, qr_svg, renderer
 
 TEMPLATE = "notice.typ"
+STATIC = ("notice_back.typ",)
 PAGES_PER_ITEM = 2  # 表 and 裏
 
 
@@ -67,9 +68,13 @@ def notice_item(record: EligibilityRecord, *, as_of: date, inquiry: str) -> dict
     }
 
 
+def notice_renderer() -> Renderer:
+    return renderer(TEMPLATE, STATIC)
+
+
 def render_notices(
     records: Iterable[EligibilityRecord], *, as_of: date, inquiries: Mapping[int, str]
 ) -> bytes:
     """One PDF of the notices of ``records`` (``inquiries``: record id → お問い合わせ番号)."""
     items = [notice_item(r, as_of=as_of, inquiry=inquiries[r.pk]) for r in records]
-    return renderer(TEMPLATE).render(items, common=notice_common(as_of=as_of))
+    return notice_renderer().render(items, common=notice_common(as_of=as_of))

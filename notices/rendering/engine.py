@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
 import os
+import shutil
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -74,23 +77,54 @@ class Renderer:
     child and a process writing 100,000 pages stays small.
     """
 
-    def __init__(self, template: str, *, font_paths: Sequence[str] = DEFAULT_FONT_PATHS):
-        path = TEMPLATE_DIR / template
-        if not path.is_file():
-            raise FileNotFoundError(path)
+    def __init__(
+        self,
+        template: str,
+        *,
+        static: Sequence[str] = (),
+        font_paths: Sequence[str] = DEFAULT_FONT_PATHS,
+    ):
+        """``static``: templates of pages that are the same for every item (a back page).
+        Each is compiled once, to a PDF of the same name that ``template`` places as an image:
+        one object shared by every page of a file, instead of a layout per item."""
+        if not (TEMPLATE_DIR / template).is_file():
+            raise FileNotFoundError(TEMPLATE_DIR / template)
         self.template = template
+        self.static = tuple(static)
         self.font_paths = tuple(font_paths)
+        # Typst reads files only below its root (links resolved): the templates are copied
+        # to a folder of this process, beside the static pages compiled from them.
+        self._root = Path(tempfile.mkdtemp(prefix="notices-templates-"))
+        atexit.register(shutil.rmtree, self._root, True)
+        for source in TEMPLATE_DIR.iterdir():
+            if source.is_file():
+                shutil.copyfile(source, self._root / source.name)
+        self._static_ready = False
         self._compiler = self._new_compiler()
         self._boxes: tuple[Box, ...] | None = None
 
-    def _new_compiler(self, **sys_inputs: str) -> typst.Compiler:
+    def _new_compiler(self, template: str | None = None, **sys_inputs: str) -> typst.Compiler:
         return typst.Compiler(
-            str(TEMPLATE_DIR / self.template),
-            root=str(TEMPLATE_DIR),
+            str(self._root / (template or self.template)),
+            root=str(self._root),
             font_paths=list(self.font_paths),
             ignore_system_fonts=True,
             sys_inputs=sys_inputs,
         )
+
+    def _prepare(self) -> None:
+        """Compile the static pages (in a child while this process has not compiled)."""
+        if self._static_ready:
+            return
+        for name in self.static:
+            target = self._root / (Path(name).stem + ".pdf")
+
+            def compile_static(name: str = name) -> bytes:
+                return self._new_compiler(name).compile(format="pdf", pdf_tags=False)
+
+            pdf = compile_static() if _compiled_in_process else _in_child(compile_static)
+            target.write_bytes(pdf)
+        self._static_ready = True
 
     @staticmethod
     def _data(items: Sequence[Item], common: Mapping[str, Any] | None) -> str:
@@ -105,6 +139,7 @@ class Renderer:
     def field_boxes(self, items: Sequence[Item], *, common: Mapping[str, Any] | None = None):
         """Every field as the template laid ``items`` out: box, value, fitted size."""
         global _compiled_in_process
+        self._prepare()
         _compiled_in_process = True
         compiler = self._new_compiler(data=self._data(items, common), probe="1")
         try:
@@ -156,6 +191,7 @@ class Renderer:
     def render(self, items: Sequence[Item], *, common: Mapping[str, Any] | None = None) -> bytes:
         """One PDF of all ``items``, compiled in this process (keep to PAGES_PER_FILE)."""
         global _compiled_in_process
+        self._prepare()
         data = self._data(self.fitted(items, common), common)
         _compiled_in_process = True
         try:
@@ -178,6 +214,7 @@ class Renderer:
         in-process, see ``_compiled_in_process``).
         """
         directory.mkdir(parents=True, exist_ok=True)
+        self._prepare()
         iterator = iter(items)
         number = 0
         while chunk := list(islice(iterator, per_file)):
@@ -231,9 +268,9 @@ def _in_child(work) -> bytes:
 
 
 @functools.cache
-def renderer(template: str) -> Renderer:
+def renderer(template: str, static: tuple[str, ...] = ()) -> Renderer:
     """The process's renderer of ``template`` (fonts loaded once per process)."""
-    return Renderer(template)
+    return Renderer(template, static=static)
 
 
 def qr_svg(payload: str, *, error: str = "m") -> str:

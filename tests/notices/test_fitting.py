@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.jp.era import format_wareki
-from notices.documents.notice import TEMPLATE, notice_common
-from notices.rendering import qr_svg, renderer
+from notices.documents.notice import notice_common, notice_renderer
+from notices.rendering import qr_svg
 from notices.rendering.fitting import Box, fit_size, widths_for
 from tests.notices.pdf import pages_chars, squeeze, text_in_box
 
@@ -51,7 +51,7 @@ def item(name: str, kana: str, address: str, birth: date) -> dict[str, str]:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=names, kana=kanas, address=addresses, birth=dates)
 def test_nothing_overflows_its_box(name, kana, address, birth):
-    render = renderer(TEMPLATE)
+    render = notice_renderer()
     common = notice_common(as_of=date(2024, 6, 7))
     items = render.fitted([item(name, kana, address, birth)], common)
     pdf = render.render([item(name, kana, address, birth)], common=common)
@@ -62,7 +62,7 @@ def test_nothing_overflows_its_box(name, kana, address, birth):
 
 
 def test_the_check_fails_for_a_value_outside_its_box():
-    render = renderer(TEMPLATE)
+    render = notice_renderer()
     common = notice_common(as_of=date(2024, 6, 7))
     value = item("山田　太郎", "ヤマダ　タロウ", "東京都千代田区", date(1980, 4, 2))
     pdf = render.render([value], common=common)

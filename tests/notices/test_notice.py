@@ -10,8 +10,7 @@ from datetime import date
 import pytest
 
 from core.jp.era import format_wareki
-from notices.documents.notice import TEMPLATE, notice_common, notice_item, render_notices
-from notices.rendering import renderer
+from notices.documents.notice import notice_common, notice_item, notice_renderer, render_notices
 from tests.notices.pdf import font_report, page_texts, pages_chars, squeeze, text_in_box
 
 AS_OF = date(2024, 6, 7)
@@ -102,7 +101,7 @@ def test_a4_geometry(records, pdf):
 
 
 def test_each_field_is_inside_its_box_alone_and_in_a_file_of_many(records):
-    render = renderer(TEMPLATE)
+    render = notice_renderer()
     common = notice_common(as_of=AS_OF)
     items = [notice_item(r, as_of=AS_OF, inquiry=f"X-{r.pk}") for r in records]
     together = render.render(items, common=common)
