@@ -27,7 +27,6 @@ from notices.documents.common import (
 from notices.rendering import Renderer, qr_svg, renderer
 
 TEMPLATE = "notice.typ"
-STATIC = ("notice_back.typ",)
 PAGES_PER_ITEM = 2  # 表 and 裏
 
 
@@ -69,7 +68,7 @@ def notice_item(record: EligibilityRecord, *, as_of: date, inquiry: str) -> dict
 
 
 def notice_renderer() -> Renderer:
-    return renderer(TEMPLATE, STATIC)
+    return renderer(TEMPLATE)
 
 
 def render_notices(

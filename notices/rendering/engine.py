@@ -77,54 +77,49 @@ class Renderer:
     child and a process writing 100,000 pages stays small.
     """
 
-    def __init__(
-        self,
-        template: str,
-        *,
-        static: Sequence[str] = (),
-        font_paths: Sequence[str] = DEFAULT_FONT_PATHS,
-    ):
-        """``static``: templates of pages that are the same for every item (a back page).
-        Each is compiled once, to a PDF of the same name that ``template`` places as an image:
-        one object shared by every page of a file, instead of a layout per item."""
+    def __init__(self, template: str, *, font_paths: Sequence[str] = DEFAULT_FONT_PATHS):
         if not (TEMPLATE_DIR / template).is_file():
             raise FileNotFoundError(TEMPLATE_DIR / template)
         self.template = template
-        self.static = tuple(static)
         self.font_paths = tuple(font_paths)
         # Typst reads files only below its root (links resolved): the templates are copied
-        # to a folder of this process, beside the static pages compiled from them.
+        # to a folder of this process, beside the static layers compiled from them.
         self._root = Path(tempfile.mkdtemp(prefix="notices-templates-"))
         atexit.register(shutil.rmtree, self._root, True)
         for source in TEMPLATE_DIR.iterdir():
             if source.is_file():
                 shutil.copyfile(source, self._root / source.name)
-        self._static_ready = False
+        self._statics: dict[str, str] = {}
         self._compiler = self._new_compiler()
         self._boxes: tuple[Box, ...] | None = None
 
-    def _new_compiler(self, template: str | None = None, **sys_inputs: str) -> typst.Compiler:
+    def _new_compiler(self, **sys_inputs: str) -> typst.Compiler:
         return typst.Compiler(
-            str(self._root / (template or self.template)),
+            str(self._root / self.template),
             root=str(self._root),
             font_paths=list(self.font_paths),
             ignore_system_fonts=True,
             sys_inputs=sys_inputs,
         )
 
-    def _prepare(self) -> None:
-        """Compile the static pages (in a child while this process has not compiled)."""
-        if self._static_ready:
-            return
-        for name in self.static:
-            target = self._root / (Path(name).stem + ".pdf")
+    def _with_static(self, common: Mapping[str, Any] | None) -> dict[str, Any]:
+        """``common`` naming the static layer (``_static``), compiled once per distinct common
+        data (in a child while this process has not compiled: see _compiled_in_process)."""
+        common = dict(common or {})
+        data = self._data([{}], common)
+        name = self._statics.get(data)
+        if name is None:
+            name = f"static-{len(self._statics) + 1}.pdf"
 
-            def compile_static(name: str = name) -> bytes:
-                return self._new_compiler(name).compile(format="pdf", pdf_tags=False)
+            def compile_static() -> bytes:
+                return self._new_compiler(data=data, layer="static").compile(
+                    format="pdf", pdf_tags=False
+                )
 
             pdf = compile_static() if _compiled_in_process else _in_child(compile_static)
-            target.write_bytes(pdf)
-        self._static_ready = True
+            (self._root / name).write_bytes(pdf)
+            self._statics[data] = name
+        return {**common, "_static": name}
 
     @staticmethod
     def _data(items: Sequence[Item], common: Mapping[str, Any] | None) -> str:
@@ -139,9 +134,8 @@ class Renderer:
     def field_boxes(self, items: Sequence[Item], *, common: Mapping[str, Any] | None = None):
         """Every field as the template laid ``items`` out: box, value, fitted size."""
         global _compiled_in_process
-        self._prepare()
         _compiled_in_process = True
-        compiler = self._new_compiler(data=self._data(items, common), probe="1")
+        compiler = self._new_compiler(data=self._data(items, common), probe="1", layer="all")
         try:
             found = json.loads(compiler.query("metadata", field="value", format="json"))
         except typst.TypstError as exc:
@@ -188,14 +182,27 @@ class Renderer:
 
     # --- output --------------------------------------------------------------------------
 
-    def render(self, items: Sequence[Item], *, common: Mapping[str, Any] | None = None) -> bytes:
-        """One PDF of all ``items``, compiled in this process (keep to PAGES_PER_FILE)."""
+    def render(
+        self,
+        items: Sequence[Item],
+        *,
+        common: Mapping[str, Any] | None = None,
+        reference: bool = False,
+    ) -> bytes:
+        """One PDF of all ``items``, compiled in this process (keep to PAGES_PER_FILE).
+
+        ``reference``: lay every page out in full (layer "all"), static parts included,
+        instead of drawing the static layer compiled once: the plain rendering to compare.
+        """
         global _compiled_in_process
-        self._prepare()
-        data = self._data(self.fitted(items, common), common)
+        fitted = self.fitted(items, common)
+        layer = "all" if reference else "fields"
+        data = self._data(fitted, common if reference else self._with_static(common))
         _compiled_in_process = True
         try:
-            return self._compiler.compile(format="pdf", sys_inputs={"data": data}, pdf_tags=False)
+            return self._compiler.compile(
+                format="pdf", sys_inputs={"data": data, "layer": layer}, pdf_tags=False
+            )
         except typst.TypstError as exc:
             raise RenderError(str(exc)) from exc
 
@@ -214,18 +221,18 @@ class Renderer:
         in-process, see ``_compiled_in_process``).
         """
         directory.mkdir(parents=True, exist_ok=True)
-        self._prepare()
+        static_common = self._with_static(common)
         iterator = iter(items)
         number = 0
         while chunk := list(islice(iterator, per_file)):
             number += 1
             path = directory / f"{stem}-{number:05d}.pdf"
             fitted = self.fitted(chunk, common)  # in the parent: the font widths stay cached
-            data = self._data(fitted, common)
+            data = self._data(fitted, static_common)
 
             def write(path: Path = path, data: str = data) -> bytes:
                 pdf = self._compiler.compile(
-                    format="pdf", sys_inputs={"data": data}, pdf_tags=False
+                    format="pdf", sys_inputs={"data": data, "layer": "fields"}, pdf_tags=False
                 )
                 path.write_bytes(pdf)
                 return b""
@@ -268,9 +275,9 @@ def _in_child(work) -> bytes:
 
 
 @functools.cache
-def renderer(template: str, static: tuple[str, ...] = ()) -> Renderer:
+def renderer(template: str) -> Renderer:
     """The process's renderer of ``template`` (fonts loaded once per process)."""
-    return Renderer(template, static=static)
+    return Renderer(template)
 
 
 def qr_svg(payload: str, *, error: str = "m") -> str:

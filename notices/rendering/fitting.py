@@ -43,21 +43,17 @@ class FontWidths:
     """Advance widths (in em) of characters, in the first of a list of fonts that has them."""
 
     def __init__(self, files: Sequence[tuple[str, int]]):
-        self._fonts = []
-        for path, index in files:
-            font = TTFont(path, fontNumber=index, lazy=True)
-            units = font["head"].unitsPerEm
-            self._fonts.append((font.getBestCmap(), font["hmtx"].metrics, units))
+        self._fonts = [_advances(path, index) for path, index in files]
         self._cache: dict[str, float] = {}
 
     def char(self, ch: str) -> float:
         width = self._cache.get(ch)
         if width is None:
             width = 1.0  # a character none of the fonts has: Typst falls back; 1 em is wide
-            for cmap, metrics, units in self._fonts:
-                glyph = cmap.get(ord(ch))
-                if glyph is not None:
-                    width = metrics[glyph][0] / units
+            for advances in self._fonts:
+                found = advances.get(ord(ch))
+                if found is not None:
+                    width = found
                     break
             self._cache[ch] = width
         return width
@@ -81,6 +77,19 @@ class FontWidths:
                 used = 0.0
             used += advance
         return count
+
+
+@functools.cache
+def _advances(path: str, index: int) -> dict[int, float]:
+    """Advance width (em) by code point of one font; the font itself is not kept (a CJK
+    font's tables take tens of megabytes in fontTools, copied into every forked child)."""
+    font = TTFont(path, fontNumber=index, lazy=True)
+    try:
+        units = font["head"].unitsPerEm
+        metrics = font["hmtx"].metrics
+        return {cp: metrics[glyph][0] / units for cp, glyph in font.getBestCmap().items()}
+    finally:
+        font.close()
 
 
 def fit_size(box: Box, value: str, widths: FontWidths) -> float:

@@ -48,29 +48,40 @@ def test_every_field_is_printed_in_the_era_and_repeated_on_the_card_part(records
         assert "取扱いにあたって" in texts[2 * n + 1]
 
 
-def test_the_ratio_is_the_one_as_of_the_extraction_date(records, pdf):
-    texts = page_texts(pdf)
-    ordinary, dependent70 = texts[0], texts[6]
-    assert "時点）3割" in ordinary
-    # Born 1955-01-05: 70 from 2025-02-01; on 2024-06-07 still 3割; the insured person born
-    # 1954-08-20 is 69 as well.
-    assert "時点）3割" in dependent70
-    later = render_notices(records[3:4], as_of=date(2025, 9, 1), inquiries=inquiries(records))
-    # 70+ dependent of an insured person aged 70+ with 300,000 yen: 3割 (現役並み).
-    assert "時点）3割" in page_texts(later)[0]
+def reference_texts(records, as_of):
+    """Page texts of the reference rendering (every page laid out in full: reading order)."""
+    items = [notice_item(r, as_of=as_of, inquiry=f"X-{r.pk}") for r in records]
+    return page_texts(
+        notice_renderer().render(items, common=notice_common(as_of=as_of), reference=True)
+    )
 
 
-def test_the_my_number_shows_only_its_last_four_digits(records, pdf):
-    texts = page_texts(pdf)
-    ordinary = records[0]
-    last4 = ordinary.person.my_number_last4
-    assert f"********{last4}" in texts[0]
-    assert "登録されていません" not in texts[0]
-    # Nothing longer than the last four digits of any number could be there: the full
-    # number is not stored; the texts show no 12-digit run at all.
-    for text in texts:
-        digits = "".join(ch if ch.isdigit() else " " for ch in text).split()
-        assert all(len(run) < 12 for run in digits)
+def test_the_ratio_is_the_one_as_of_the_extraction_date(records):
+    texts = reference_texts([records[0], records[3]], AS_OF)
+    assert "時点）3割" in texts[0]
+    # Born 1955-01-05: 70 from 2025-02-01; on 2024-06-07 still 3割 (under 70).
+    assert "時点）3割" in texts[2]
+    # From 2025-02-01 the 70–74 ratio: 3割 as the insured person (born 1954-08-20, 70+ since
+    # 2024-09-01) earns 300,000 yen (現役並み); 2割 once 基準収入額適用 is applied.
+    assert "時点）3割" in reference_texts([records[3]], date(2025, 9, 1))[0]
+    insured = records[6]
+    insured.income_reduction_applied = True
+    records[3].insured_record = insured
+    assert "時点）2割" in reference_texts([records[3]], date(2025, 9, 1))[0]
+
+
+def test_the_my_number_shows_only_its_last_four_digits(records):
+    from eligibility.models import EligibilityRecord
+    from tests.factories.eligibility import InsuredRecordFactory, PersonFactory, valid_my_number
+
+    number = valid_my_number(4242)
+    record = InsuredRecordFactory(person=PersonFactory(my_number=number))
+    record = EligibilityRecord.objects.select_related("branch", "person").get(pk=record.pk)
+    front = reference_texts([record], AS_OF)[0]
+    assert f"********{number[-4:]}" in front
+    assert "登録されていません" not in front
+    for start in range(0, 8):  # no five digits of the number but the last four's
+        assert number[start : start + 5] not in front
 
 
 def test_without_a_registered_my_number_no_digits_and_a_request_to_register(records, pdf):
@@ -100,23 +111,30 @@ def test_a4_geometry(records, pdf):
         assert (round(width / 72 * 25.4, 1), round(height / 72 * 25.4, 1)) == (210.0, 297.0)
 
 
-def test_each_field_is_inside_its_box_alone_and_in_a_file_of_many(records):
+def test_the_fast_path_matches_the_plain_reference_rendering_of_the_template(records):
+    """The fast path (static layer compiled once, fields over it, a file of many members)
+    against the reference (every page laid out in full, one member per file)."""
     render = notice_renderer()
     common = notice_common(as_of=AS_OF)
     items = [notice_item(r, as_of=AS_OF, inquiry=f"X-{r.pk}") for r in records]
-    together = render.render(items, common=common)
-    alone = [render.render([item], common=common) for item in items]
+    fast = render.render(items, common=common)
+    reference = [render.render([item], common=common, reference=True) for item in items]
 
-    # The same text, page by page.
-    together_texts = page_texts(together)
-    assert together_texts == [text for pdf in alone for text in page_texts(pdf)]
+    # The same text on every page (the static layer's text comes first in the content
+    # order of the fast path: compared as the multiset of characters).
+    fast_pages = page_texts(fast)
+    reference_pages = [text for pdf in reference for text in page_texts(pdf)]
+    assert len(fast_pages) == len(reference_pages) == 2 * len(items)
+    assert [sorted(t) for t in fast_pages] == [sorted(t) for t in reference_pages]
 
-    # Every variable value lies inside its box, at the size the fitting chose.
+    # Every variable value lies inside its box, at the size the fitting chose, in both.
     boxes = render.field_boxes(render.fitted(items, common), common=common)
     assert len(boxes) >= 23 * len(items)
-    chars = pages_chars(together)
+    fast_chars = pages_chars(fast)
+    reference_chars = [page for pdf in reference for page in pages_chars(pdf)]
     for box in boxes:
         assert box.size <= box.max
-        assert text_in_box(chars[box.page - 1], box) == squeeze(box.value), box
+        assert text_in_box(fast_chars[box.page - 1], box) == squeeze(box.value), box
+        assert text_in_box(reference_chars[box.page - 1], box) == squeeze(box.value), box
     longest = next(b for b in boxes if b.id == "address" and "気付" in b.value)
     assert longest.size < longest.max  # shrunk or wrapped to fit
