@@ -28,7 +28,10 @@ from pathlib import Path
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 AS_OF = date(2024, 6, 7)
-LONG_ADDRESS = "北海道札幌市北区北十条西三丁目二十三番地一号ザ・ピーク札幌協会けんぽマンション第二棟一二三四号室"
+LONG_ADDRESS = (
+    "北海道札幌市北区北十条西三丁目二十三番地一号"
+    "ザ・ピーク札幌協会けんぽマンション第二棟一二三四号室"
+)
 LONG_NAMES = (
     "髙﨑𠮷之助長長長長長長長長長長長長長長長長長長長長長長長長長",
     "﨑山　𠮷右衛門左衛門之丞",
