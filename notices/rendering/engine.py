@@ -66,6 +66,7 @@ class FieldBox:
     min: float
     font: list[str]
     weight: str
+    fitted: bool  # sized by the renderer (else measured by the template: a header's value)
 
 
 class Renderer:
@@ -156,6 +157,8 @@ class Renderer:
                 found = [FieldBox(**entry) for entry in json.loads(raw)]
             unique: dict[str, Box] = {}
             for b in found:
+                if not b.fitted and b.key not in sample:
+                    continue  # not an item's value (a header's): the template measures it
                 unique.setdefault(
                     b.id,
                     Box(b.id, b.key, b.w, b.h, b.max, b.min, tuple(b.font), b.weight),

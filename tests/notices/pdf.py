@@ -23,11 +23,7 @@ class Char:
     x1: float
     y1: float
     font: str
-
-    @property
-    def center(self) -> tuple[float, float]:
-        """From the top left, as Typst measures."""
-        return (self.x0 + self.x1) / 2, A4_HEIGHT - (self.y0 + self.y1) / 2
+    page_height: float = A4_HEIGHT
 
 
 def _walk(node: LTComponent):
@@ -42,7 +38,12 @@ def pages_chars(pdf: bytes) -> list[list[Char]]:
     pages = []
     for page in extract_pages(io.BytesIO(pdf)):
         assert isinstance(page, LTPage)
-        pages.append([Char(c.get_text(), c.x0, c.y0, c.x1, c.y1, c.fontname) for c in _walk(page)])
+        pages.append(
+            [
+                Char(c.get_text(), c.x0, c.y0, c.x1, c.y1, c.fontname, page.height)
+                for c in _walk(page)
+            ]
+        )
     return pages
 
 
@@ -75,7 +76,7 @@ def text_in_box(chars: list[Char], box: FieldBox, tolerance: float = 0.5) -> str
     """The characters whose whole box lies inside the field's box (from the top left)."""
     inside = []
     for c in chars:
-        top, bottom = A4_HEIGHT - c.y1, A4_HEIGHT - c.y0
+        top, bottom = c.page_height - c.y1, c.page_height - c.y0  # from the top, as Typst
         if (
             c.x0 >= box.x - tolerance
             and c.x1 <= box.x + box.w + tolerance
