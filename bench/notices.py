@@ -3,6 +3,7 @@ against the fast path (notices.rendering: Typst, files of members compiled in fo
 children), on the same realistic members, side by side in one run.
 
     .venv/bin/python -m bench.notices [--members 1000] [--plain 40] [--memory-pages 0]
+    .venv/bin/python -m bench.notices --members 0 --memory-pages 100000
 
 Members are built in memory from the eligibility models (unsaved; no database needed):
 long addresses and names, 外字 (髙, 﨑, 𠮷), dependents, 任意継続, no My Number. Figures
@@ -53,8 +54,13 @@ def _cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
-def members(count: int, seed: int = 2026):
+def members(count: int, seed: int = 2026) -> list:
     """Unsaved eligibility records with their branch, person and insured record."""
+    return list(iter_members(count, seed))
+
+
+def iter_members(count: int, seed: int = 2026):
+    """The members one by one (the 100,000-page run does not hold them all)."""
     from core.models import Branch
     from eligibility import demo_names as names
     from eligibility.models import EligibilityRecord, Person, Sex
@@ -66,7 +72,6 @@ def members(count: int, seed: int = 2026):
         Branch(code=13, prefecture="東京都", name="東京支部", insurer_number="01130012",
                contact_lines="全国健康保険協会 東京支部\nTEL 03-6853-6111"),
     ]  # fmt: skip
-    out = []
     insured = None
     for i in range(count):
         surname, surname_kana = rng.choice(names.SURNAMES)
@@ -95,8 +100,7 @@ def members(count: int, seed: int = 2026):
         )  # fmt: skip
         if kind == EligibilityRecord.Kind.INSURED:
             insured = record
-        out.append(record)
-    return out
+        yield record
 
 
 def plain(records) -> tuple[float, float, int, int]:
@@ -134,7 +138,7 @@ def plain(records) -> tuple[float, float, int, int]:
     return time.perf_counter() - wall, time.process_time() - cpu, size, pages
 
 
-def fast(records, per_file: int) -> tuple[float, float, int, int]:
+def fast(records, per_file: int, count: int | None = None) -> tuple[float, float, int, int]:
     """(wall s, CPU s of this process and its children, bytes, pages)."""
     from notices.documents.notice import PAGES_PER_ITEM, notice_common, notice_item, notice_renderer
 
@@ -142,7 +146,7 @@ def fast(records, per_file: int) -> tuple[float, float, int, int]:
     common = notice_common(as_of=AS_OF)
     # Once per process, not per member: the glyph widths and the static layer.
     started = time.perf_counter()
-    render.fitted([notice_item(records[0], as_of=AS_OF, inquiry="0")], common)
+    render.fitted([notice_item(members(1)[0], as_of=AS_OF, inquiry="0")], common)
     render._with_static(common)
     prepared = time.perf_counter() - started
     print(f"  （準備: フォント幅・静的レイヤー {prepared:.2f} s、プロセスごとに1回）")
@@ -157,7 +161,7 @@ def fast(records, per_file: int) -> tuple[float, float, int, int]:
         size = sum(p.stat().st_size for p in paths)
     finally:
         shutil.rmtree(directory)
-    return wall, cpu, size, len(records) * PAGES_PER_ITEM
+    return wall, cpu, size, (count or len(records)) * PAGES_PER_ITEM
 
 
 def _rss_mb() -> tuple[float, float]:
@@ -177,9 +181,16 @@ def main() -> None:
     import django
 
     django.setup()
-    from notices.rendering import PAGES_PER_FILE
+    from notices.rendering import ITEMS_PER_FILE
 
-    per_file = args.per_file or PAGES_PER_FILE
+    per_file = args.per_file or ITEMS_PER_FILE
+    if args.members:
+        compare(args, per_file)
+    if args.memory_pages:
+        memory(args, per_file)
+
+
+def compare(args: argparse.Namespace, per_file: int) -> None:
     records = members(args.members)
     print(
         f"資格情報のお知らせ: {args.members:,} 人（長い値・外字・被扶養者・任意継続を含む）"
@@ -207,18 +218,21 @@ def main() -> None:
         f"（描画子プロセス {children:,.0f} MB） | 計算速度の目安 {_calibration_ms():.1f} ms（後）",
         flush=True,
     )
-    if args.memory_pages:
-        from notices.documents.notice import PAGES_PER_ITEM
 
-        count = args.memory_pages // PAGES_PER_ITEM
-        wall, cpu, _size, pages = fast(members(count, seed=7), per_file)
-        me, children = _rss_mb()
-        print(
-            f"  連続 {pages:,} ページ: CPU {cpu:.1f} s = {pages / cpu:,.0f} ページ/秒/コア,"
-            f" 経過 {wall:.1f} s | ピークRSS 本体 {me:,.0f} MB"
-            f"（描画子プロセス {children:,.0f} MB）",
-            flush=True,
-        )
+
+def memory(args: argparse.Namespace, per_file: int) -> None:
+    """``--memory-pages`` pages in a row; alone (``--members 0``) the peak RSS is this run's."""
+    from notices.documents.notice import PAGES_PER_ITEM
+
+    count = args.memory_pages // PAGES_PER_ITEM
+    wall, cpu, _size, pages = fast(iter_members(count, seed=7), per_file, count)
+    me, children = _rss_mb()
+    print(
+        f"  連続 {pages:,} ページ: CPU {cpu:.1f} s = {pages / cpu:,.0f} ページ/秒/コア,"
+        f" 経過 {wall:.1f} s | ピークRSS 本体 {me:,.0f} MB"
+        f"（描画子プロセス {children:,.0f} MB） | load average {os.getloadavg()[0]:.2f}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

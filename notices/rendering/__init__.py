@@ -12,7 +12,7 @@ per file and subset to the glyphs used (``bench/notices.py`` prints both side by
 
 from notices.rendering.engine import (
     DEFAULT_FONT_PATHS,
-    PAGES_PER_FILE,
+    ITEMS_PER_FILE,
     FieldBox,
     Renderer,
     RenderError,
@@ -22,7 +22,7 @@ from notices.rendering.engine import (
 
 __all__ = [
     "DEFAULT_FONT_PATHS",
-    "PAGES_PER_FILE",
+    "ITEMS_PER_FILE",
     "FieldBox",
     "RenderError",
     "Renderer",

@@ -29,9 +29,9 @@ DEFAULT_FONT_PATHS: tuple[str, ...] = (
     "/usr/share/fonts/truetype/ipamj",
 )
 
-# Typst keeps the whole document, and its caches, in memory while it works (about 340 MB
-# for 1,000 notice pages): a file holds at most this many items.
-PAGES_PER_FILE = 250
+# Typst keeps the whole document, and its caches, in memory while it works: a file holds
+# at most this many items (members), so that a forked child stays under 400 MB RSS.
+ITEMS_PER_FILE = 200
 
 # A fixed QR mask pattern: choosing the best of the eight (segno's default) costs 1 ms a
 # code, five times the rest of the encoding; every mask decodes.
@@ -192,7 +192,7 @@ class Renderer:
         common: Mapping[str, Any] | None = None,
         reference: bool = False,
     ) -> bytes:
-        """One PDF of all ``items``, compiled in this process (keep to PAGES_PER_FILE).
+        """One PDF of all ``items``, compiled in this process (keep to ITEMS_PER_FILE).
 
         ``reference``: lay every page out in full (layer "all"), static parts included,
         instead of drawing the static layer compiled once: the plain rendering to compare.
@@ -215,7 +215,7 @@ class Renderer:
         directory: Path,
         *,
         common: Mapping[str, Any] | None = None,
-        per_file: int = PAGES_PER_FILE,
+        per_file: int = ITEMS_PER_FILE,
         stem: str = "part",
     ) -> Iterator[Path]:
         """Write ``items`` as PDFs of at most ``per_file`` items each; yield each path.

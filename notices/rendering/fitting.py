@@ -13,6 +13,7 @@ glyphs) plus ``LEADING`` em between lines, as ``lib.typ`` sets them.
 from __future__ import annotations
 
 import functools
+import gc
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -90,6 +91,8 @@ def _advances(path: str, index: int) -> dict[int, float]:
         return {cp: metrics[glyph][0] / units for cp, glyph in font.getBestCmap().items()}
     finally:
         font.close()
+        del font
+        gc.collect()  # fontTools' tables hold cycles: free their ~100 MB before any fork
 
 
 def fit_size(box: Box, value: str, widths: FontWidths) -> float:
