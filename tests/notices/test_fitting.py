@@ -48,7 +48,7 @@ def item(name: str, kana: str, address: str, birth: date) -> dict[str, str]:
     }
 
 
-@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(name=names, kana=kanas, address=addresses, birth=dates)
 def test_nothing_overflows_its_box(name, kana, address, birth):
     render = notice_renderer()
