@@ -13,6 +13,7 @@ packages=(
   fonts-noto-cjk                     # Japanese text
   fonts-ipamj-mincho                 # MJ characters (外字) in names
   libmagic1                          # file types by content
+  poppler-utils                      # pdftoppm: look at rendered notices (bench, by hand)
 )
 if [[ "${1:-}" == "--with-browser" ]]; then
   packages+=(chromium chromium-driver)
