@@ -14,6 +14,7 @@ packages=(
   fonts-ipamj-mincho                 # MJ characters (外字) in names
   libmagic1                          # file types by content
   gettext                            # msgfmt: compiles the translations (locale/)
+  poppler-utils                      # pdftoppm: look at rendered notices (bench, by hand)
 )
 if [[ "${1:-}" == "--with-browser" ]]; then
   packages+=(chromium chromium-driver)
