@@ -26,7 +26,8 @@ from django.utils.html import format_html
 from core.admin_paginator import EstimatedCountPaginator
 from core.errors import ServiceError
 from core.jp.checkdigits import validate_my_number
-from core.jp.era import format_wareki, format_wareki_and_iso, parse_wareki
+from core.jp.dates import parse_date
+from core.jp.era import format_wareki, format_wareki_and_iso
 from core.jp.errors import JapaneseValueError
 from core.jp.kana import normalize_digits, normalize_kana
 from core.models import Branch, User
@@ -48,12 +49,9 @@ def can_view_my_number(request: HttpRequest) -> bool:
 
 
 def parse_filter_date(value: str) -> date:
-    """「2025-04-01」 (full-width digits too) or a 和暦 date (「令和7年4月1日」, "R7.4.1")."""
-    text = normalize_digits(value)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return parse_wareki(text)
+    """The filter's date: the one date parser, :func:`core.jp.dates.parse_date` (Western or
+    和暦). Raises JapaneseValueError."""
+    return parse_date(value)
 
 
 class EligibleOnFilter(admin.SimpleListFilter):
