@@ -262,6 +262,10 @@ IMPORT_TIME_LIMIT = env.int("IMPORT_TIME_LIMIT", default=2 * 60 * 60)
 IMPORT_SWEEP_MARGIN = env.int("IMPORT_SWEEP_MARGIN", default=10 * 60)
 # A job still queued after this long lost its message: the sweep queues it again.
 IMPORT_REQUEUE_AFTER = env.int("IMPORT_REQUEUE_AFTER", default=30 * 60)
+# Where rows are parsed: "auto" (a child process on PostgreSQL from a single-threaded
+# worker, else a thread), "process" or "thread". Chosen once per job and recorded on it
+# (ImportJob.parse_path); see eligibility.imports.service.choose_parse_path.
+IMPORT_PARSE_PATH = env.str("IMPORT_PARSE_PATH", default="auto")
 
 # --- Logging --------------------------------------------------------------------------
 # No log line carries a My Number: LOGGING_CONFIG masks every record when it is made, in
