@@ -34,7 +34,7 @@ from core.models import Branch, User
 from core.personal_ids import keyed_hash, masked
 from core.scoping import BranchScopedAdminMixin, branch_scope
 from eligibility import selectors, services
-from eligibility.models import EligibilityRecord, Employer, Person
+from eligibility.models import EligibilityRecord, Employer, Person, ReferenceCheck
 
 #: Rows shown in a read-only inline (records of a person, dependents of an insured person).
 INLINE_LIMIT = 20
@@ -648,3 +648,29 @@ class EligibilityRecordAdmin(
 
 
 from eligibility.imports import admin as _imports_admin  # noqa: F401,E402
+
+
+@admin.register(ReferenceCheck)
+class ReferenceCheckAdmin(admin.ModelAdmin):
+    """The nightly reference checks (eligibility.integrity): read-only, headquarters only."""
+
+    list_display = ("checked_at", "broken_total", "broken")
+    readonly_fields = ("checked_at", "broken_total", "broken")
+
+    def _headquarters(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_staff and getattr(request.user, "is_headquarters", False))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._headquarters(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._headquarters(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

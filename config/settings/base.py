@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -250,6 +251,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "eligibility.tasks.sweep_imports",
         "schedule": env.int("IMPORT_SWEEP_INTERVAL", default=5 * 60),
     },
+}
+# Nightly: the references the database does not enforce (docs/decisions/0001), checked over
+# the whole table; a broken one is shown to headquarters on the admin's index.
+CELERY_BEAT_SCHEDULE["eligibility-check-references"] = {
+    "task": "eligibility.tasks.check_references",
+    "schedule": crontab(
+        hour=env.int("CHECK_REFERENCES_HOUR", default=2),
+        minute=env.int("CHECK_REFERENCES_MINUTE", default=30),
+    ),
 }
 
 # --- CSV imports ----------------------------------------------------------------------
