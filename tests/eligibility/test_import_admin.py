@@ -23,22 +23,6 @@ ADD_URL = "admin:eligibility_importjob_add"
 LIST_URL = "admin:eligibility_importjob_changelist"
 
 
-@pytest.fixture
-def hq_admin(hq_admin):
-    """The 管理者 role lists eligibility.add/view_importjob; grant them explicitly too, since
-    on a fresh test database the role groups are synced before eligibility's permissions
-    exist (see the report to the lead)."""
-    from django.contrib.auth.models import Permission
-
-    hq_admin.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="eligibility",
-            codename__in=["add_importjob", "view_importjob"],
-        )
-    )
-    return type(hq_admin).objects.get(pk=hq_admin.pk)
-
-
 def upload(rows, name="members.csv", encoding="utf-8"):
     return SimpleUploadedFile(name, csv_text(rows).encode(encoding), content_type="text/csv")
 
