@@ -21,6 +21,21 @@ from core.errors import ServiceError
 from core.models import AuditEvent, Branch, User
 from core.scoping import BranchScopedAdminMixin
 
+
+class ReadOnlyAdminMixin:
+    """For a model admin or an inline that only shows rows: no add, change or delete, for
+    anyone (changes go through the services). Viewing keeps Django's own rule."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 #: Branch fields only headquarters may change (a branch's identity, printed on documents).
 BRANCH_IDENTITY_FIELDS = ["code", "prefecture", "name", "insurer_number"]
 
@@ -178,19 +193,10 @@ class UserAdmin(BranchScopedAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, BranchScopedAdminMixin, admin.ModelAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id", "branch", "ip_address"]
     list_filter = ["action", "object_type"]
     list_select_related = ["actor", "branch"]
     search_fields = ["object_id", "actor__username"]
     date_hierarchy = "at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.admin import ReadOnlyAdminMixin
 from core.admin_paginator import EstimatedCountPaginator
 from core.errors import ServiceError
 from core.jp.checkdigits import validate_my_number
@@ -125,7 +126,7 @@ class LimitedInlineFormSet(BaseInlineFormSet):
         return self._limited_queryset
 
 
-class ReadOnlyRecordInline(admin.TabularInline):
+class ReadOnlyRecordInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = EligibilityRecord
     formset = LimitedInlineFormSet
     fields = (
@@ -146,15 +147,6 @@ class ReadOnlyRecordInline(admin.TabularInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request).select_related("branch")
         return branch_scope(qs, request.user).order_by("-acquired_on", "-id")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="記号・番号・枝番")
     def symbol_number(self, record: EligibilityRecord) -> str:
@@ -651,7 +643,7 @@ from eligibility.imports import admin as _imports_admin  # noqa: F401,E402
 
 
 @admin.register(ReferenceCheck)
-class ReferenceCheckAdmin(admin.ModelAdmin):
+class ReferenceCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The nightly reference checks (eligibility.integrity): read-only, headquarters only."""
 
     list_display = ("checked_at", "broken_total", "broken")
@@ -665,12 +657,3 @@ class ReferenceCheckAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self._headquarters(request)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
