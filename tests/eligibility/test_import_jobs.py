@@ -180,19 +180,6 @@ def test_sweep_task_is_scheduled_on_the_default_queue():
 
 
 # --- the job's admin page ---------------------------------------------------------------
-@pytest.fixture
-def hq_admin(hq_admin):
-    from django.contrib.auth.models import Permission
-
-    hq_admin.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="eligibility",
-            codename__in=["add_importjob", "view_importjob"],
-        )
-    )
-    return type(hq_admin).objects.get(pk=hq_admin.pk)
-
-
 @pytest.mark.parametrize("outcome", ["queued", "succeeded", "rejected"])
 def test_headquarters_can_open_any_job(client, hq_admin, employer, tmp_path, outcome):
     if outcome == "queued":
