@@ -267,6 +267,12 @@ CELERY_BEAT_SCHEDULE["eligibility-check-references"] = {
 # at the measured ~20,000 rows/s (bench/import_members.py). The soft limit comes a minute
 # earlier, so the job records its own failure and deletes its file.
 IMPORT_TIME_LIMIT = env.int("IMPORT_TIME_LIMIT", default=2 * 60 * 60)
+# Each queued job gets its own limit from its file's size (imports.service.time_limit_for):
+# size / IMPORT_BYTES_PER_SECOND (a third of the measured ~2.8 MB/s, 139 MB per million
+# rows at ~20,000 rows/s: a 40-million-row file of ~5.6 GB gets ~93 minutes), at least
+# IMPORT_TIME_LIMIT_MIN, at most IMPORT_TIME_LIMIT above.
+IMPORT_BYTES_PER_SECOND = env.int("IMPORT_BYTES_PER_SECOND", default=1_000_000)
+IMPORT_TIME_LIMIT_MIN = env.int("IMPORT_TIME_LIMIT_MIN", default=10 * 60)
 # A job still running this long after its hard time limit lost its worker: the sweep fails
 # it and deletes its uploaded file.
 IMPORT_SWEEP_MARGIN = env.int("IMPORT_SWEEP_MARGIN", default=10 * 60)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import math
 import shutil
 import tempfile
 import threading
@@ -128,11 +129,33 @@ def submit_job(
     return job
 
 
+def time_limit_for(size_bytes: int) -> int:
+    """Seconds a job of a file of ``size_bytes`` may run on the worker (hard limit): the
+    file's size at ``IMPORT_BYTES_PER_SECOND`` (a third of the measured rate), at least
+    ``IMPORT_TIME_LIMIT_MIN``, at most ``IMPORT_TIME_LIMIT`` (which the sweep waits for)."""
+    needed = math.ceil(size_bytes / settings.IMPORT_BYTES_PER_SECOND)
+    return max(settings.IMPORT_TIME_LIMIT_MIN, min(settings.IMPORT_TIME_LIMIT, needed))
+
+
+def _file_size(job: ImportJob) -> int | None:
+    try:
+        return job.file.size if job.file else None
+    except OSError:
+        return None
+
+
 def enqueue(job: ImportJob) -> None:
+    """Queue the job after the commit, with a time limit sized to its file."""
     from eligibility.tasks import run_import
 
     job_id = job.pk
-    transaction.on_commit(lambda: run_import.delay(job_id))
+    size = _file_size(job)
+    limit = settings.IMPORT_TIME_LIMIT if size is None else time_limit_for(size)
+    transaction.on_commit(
+        lambda: run_import.apply_async(
+            (job_id,), time_limit=limit, soft_time_limit=max(30, limit - 60)
+        )
+    )
 
 
 # --- running ---------------------------------------------------------------------------

@@ -117,7 +117,7 @@ def scan_database() -> dict[str, set[str]]:
 
 def upload_in_admin(client, data: bytes, mode: str, captured) -> ImportJob:
     file = SimpleUploadedFile(f"{NUMBERS[0]}.csv", data, content_type="text/csv")
-    with mock.patch.object(tasks.run_import, "delay"), captured(execute=True):
+    with mock.patch.object(tasks.run_import, "apply_async"), captured(execute=True):
         response = client.post(
             reverse("admin:eligibility_importjob_add"),
             {"kind": "members", "mode": mode, "file": file},
