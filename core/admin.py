@@ -7,7 +7,7 @@ goes through core.accounts.staff_account_save.
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import accounts
 from core.account_forms import StaffAccountCreationForm, StaffAccountForm
-from core.errors import ServiceError
+from core.errors import ServiceError, admin_message
 from core.models import AuditEvent, Branch, User
 from core.scoping import BranchScopedAdminMixin
 
@@ -172,7 +172,7 @@ class UserAdmin(BranchScopedAdminMixin, DjangoUserAdmin):
             )
         except ServiceError as exc:
             # The form checked the same rules; this is the service's second wall.
-            messages.error(request, exc.message)
+            admin_message(request, exc)
             raise PermissionDenied(exc.message) from exc
 
     def save_related(self, request, form, formsets, change):

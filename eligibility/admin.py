@@ -25,7 +25,7 @@ from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdminMixin
 from core.admin_paginator import EstimatedCountPaginator
-from core.errors import ServiceError
+from core.errors import ServiceError, admin_message
 from core.jp.checkdigits import validate_my_number
 from core.jp.dates import parse_date
 from core.jp.era import format_wareki, format_wareki_and_iso
@@ -214,9 +214,7 @@ def scoped_references(request: HttpRequest) -> dict[str, QuerySet]:
 
 def service_refusal(request: HttpRequest, exc: ServiceError) -> PermissionDenied:
     """The form checked the same rules; a refusal here is the service's second wall."""
-    from django.contrib import messages
-
-    messages.error(request, exc.message)
+    admin_message(request, exc)
     return PermissionDenied(exc.message)
 
 
