@@ -7,7 +7,6 @@ that use indexes (:func:`search_filter`), no facet counts.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from typing import Any
 
@@ -25,13 +24,16 @@ from django.utils.translation import gettext_lazy as _l
 from applications import presentation
 from applications.forms_catalogue import all_forms
 from applications.models import Application, ApplicationStatus
-from applications.selectors import StatusCount, queue_status_counts
+from applications.selectors import (
+    StatusCount,
+    application_search,
+    application_search_q,
+    queue_status_counts,
+)
 from applications.services import review
 from core.admin_paginator import COUNT_LIMIT, EstimatedCountPaginator
 from core.audit import record_event
 from core.input_guard import parse_id
-from core.jp.errors import JapaneseValueError
-from core.jp.kana import normalize_digits, validate_katakana
 from core.models import AuditEvent, Branch, User
 from core.scoping import BranchScopedAdminMixin
 
@@ -45,55 +47,10 @@ QUEUE_STATUSES = [(s.value, s.label) for s in S if s != S.DRAFT]
 
 # --- search ------------------------------------------------------------------------------------
 
-_SEPARATOR = "[-‐‑–—−－・･\\s\u3000]+"
-_SYMBOL_NUMBER = re.compile(rf"(\d{{1,8}}){_SEPARATOR}(\d{{1,8}})(?:{_SEPARATOR}(\d{{1,2}}))?")
-#: Upper bound of a prefix range: above every character a reading contains.
-KANA_RANGE_END = "\uffff"
-_RECEIPT = re.compile(r"\d{8}[-‐－]?\d{1,8}")
-
-
-def _number_variants(number: str) -> list[str]:
-    return list(dict.fromkeys([number, number.lstrip("0") or "0"]))
-
-
-def search_filter(term: str) -> Q | None:
-    """The filter for what a reviewer typed into the search box, using indexed lookups only:
-
-    * 受付番号 (``2026112200000001``, hyphen allowed): exact;
-    * 記号-番号[-枝番] (``12345678-12``, ``12345678・12・00``, full-width digits): exact;
-    * digits only: 記号 or 受付番号, exact;
-    * kana (hiragana, half-width kana and spaces accepted): フリガナ starting with it;
-    * anything else: 氏名 starting with it.
-    """
-    return parse_search(term)[1]
-
-
-def parse_search(term: str) -> tuple[str, Q | None]:
-    """(kind, filter) of a search term; kind is receipt, symbol_number, digits, kana, name or
-    "" (nothing to search)."""
-    text = normalize_digits(term).strip(" \u3000")
-    if not text:
-        return "", None
-    if _RECEIPT.fullmatch(text) and len(re.sub(r"\D", "", text)) >= 16:
-        return "receipt", Q(receipt_number__in=[text, re.sub(r"\D", "", text)])
-    match = _SYMBOL_NUMBER.fullmatch(text)
-    if match:
-        symbol, number, branch_number = match.groups()
-        q = Q(symbol=symbol, number__in=_number_variants(number))
-        if branch_number:
-            q &= Q(branch_number=branch_number.zfill(2))
-        return "symbol_number", q
-    if text.isascii() and text.isdigit():
-        return "digits", Q(symbol=text) | Q(receipt_number=text)
-    try:
-        kana = validate_katakana(text)
-    except JapaneseValueError:
-        return "name", Q(name__startswith=text)
-    # LIKE 'prefix%' cannot use an index on name_kana under a non-C collation such as C.UTF-8
-    # before PostgreSQL 17; the equivalent range (code-point order) can.
-    return "kana", Q(
-        name_kana__startswith=kana, name_kana__gte=kana, name_kana__lt=kana + KANA_RANGE_END
-    )
+# The search box is read by eligibility.selectors.parse_search_term (one parser for every
+# search box) and turned into indexed lookups by applications.selectors.application_search.
+search_filter = application_search_q
+parse_search = application_search
 
 
 # --- list filters ------------------------------------------------------------------------------

@@ -15,7 +15,12 @@ from core.admin_paginator import COUNT_LIMIT, query_estimate
 from core.jp.kana import normalize_digits
 from core.scoping import branch_scope
 from eligibility.models import EligibilityRecord
-from eligibility.selectors import eligible_on_q, normalize_branch_number, records_for_member
+from eligibility.selectors import (
+    eligible_on_q,
+    normalize_branch_number,
+    parse_search_term,
+    records_for_member,
+)
 
 #: Columns the applicant's list shows (the form name comes from the catalogue, no JOIN).
 LIST_COLUMNS = (
@@ -202,3 +207,53 @@ def _is_postgresql(alias: str) -> bool:
     from django.db import connections
 
     return connections[alias].vendor == "postgresql"
+
+
+# --- search --------------------------------------------------------------------------------
+
+#: Upper bound of a prefix range: above every character a reading contains.
+KANA_RANGE_END = "\uffff"
+
+
+def _number_variants(number: str) -> list[str]:
+    return list(dict.fromkeys([number, number.lstrip("0") or "0"]))
+
+
+def application_search(term: str) -> tuple[str, Q | None]:
+    """(kind, filter) of what a reviewer typed into the queue's search box, read by
+    :func:`eligibility.selectors.parse_search_term`, with indexed lookups only:
+
+    * 受付番号 (``2026112200000001``, a separator allowed after the date): exact;
+    * 記号-番号[-枝番] (``12345678-12``, ``12345678・12・00``, full-width digits): exact;
+    * digits only: 記号 or 受付番号, exact;
+    * kana (hiragana, half-width kana and spaces accepted): フリガナ starting with it;
+    * anything else: 氏名 starting with it.
+
+    kind is the term's kind (receipt, symbol_number, digits, kana, name) or "" (nothing to
+    search, filter None).
+    """
+    parsed = parse_search_term(term)
+    if parsed.kind == "":
+        return "", None
+    if parsed.kind == "receipt":
+        return "receipt", Q(receipt_number__in=list(dict.fromkeys([parsed.text, parsed.digits])))
+    if parsed.kind == "symbol_number":
+        q = Q(symbol=parsed.symbol, number__in=_number_variants(parsed.number))
+        if parsed.branch_number:
+            q &= Q(branch_number=parsed.branch_number)
+        return "symbol_number", q
+    if parsed.kind == "digits":
+        return "digits", Q(symbol=parsed.digits) | Q(receipt_number=parsed.digits)
+    if parsed.kind == "kana":
+        # LIKE 'prefix%' cannot use an index on name_kana under a non-C collation such as
+        # C.UTF-8 before PostgreSQL 17; the equivalent range (code-point order) can.
+        kana = parsed.kana
+        return "kana", Q(
+            name_kana__startswith=kana, name_kana__gte=kana, name_kana__lt=kana + KANA_RANGE_END
+        )
+    return "name", Q(name__startswith=parsed.text)
+
+
+def application_search_q(term: str) -> Q | None:
+    """The filter of :func:`application_search` alone."""
+    return application_search(term)[1]

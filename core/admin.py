@@ -7,7 +7,7 @@ goes through core.accounts.staff_account_save.
 
 from typing import Any
 
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -17,9 +17,24 @@ from django.utils.translation import gettext_lazy as _
 
 from core import accounts
 from core.account_forms import StaffAccountCreationForm, StaffAccountForm
-from core.errors import ServiceError
+from core.errors import ServiceError, admin_message
 from core.models import AuditEvent, Branch, User
 from core.scoping import BranchScopedAdminMixin
+
+
+class ReadOnlyAdminMixin:
+    """For a model admin or an inline that only shows rows: no add, change or delete, for
+    anyone (changes go through the services). Viewing keeps Django's own rule."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
 
 #: Branch fields only headquarters may change (a branch's identity, printed on documents).
 BRANCH_IDENTITY_FIELDS = ["code", "prefecture", "name", "insurer_number"]
@@ -157,7 +172,7 @@ class UserAdmin(BranchScopedAdminMixin, DjangoUserAdmin):
             )
         except ServiceError as exc:
             # The form checked the same rules; this is the service's second wall.
-            messages.error(request, exc.message)
+            admin_message(request, exc)
             raise PermissionDenied(exc.message) from exc
 
     def save_related(self, request, form, formsets, change):
@@ -178,19 +193,10 @@ class UserAdmin(BranchScopedAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, BranchScopedAdminMixin, admin.ModelAdmin):
     list_display = ["at", "actor", "action", "object_type", "object_id", "branch", "ip_address"]
     list_filter = ["action", "object_type"]
     list_select_related = ["actor", "branch"]
     search_fields = ["object_id", "actor__username"]
     date_hierarchy = "at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

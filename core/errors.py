@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+#: The message of an error whose details are per field (``field_errors``).
+INVALID_INPUT_MESSAGE = "入力内容に誤りがあります。各項目のメッセージを確認してください。"
+
 
 class ServiceError(Exception):
     """A service refused an action; ``message`` is Japanese and tells the person what to do."""
@@ -35,6 +38,10 @@ class ServiceError(Exception):
         if status is not None:
             self.status = status  # type: ignore[misc]
         self.field_errors: dict[str, list[str]] = field_errors or {}
+
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the API adds to the answer (e.g. ``Retry-After``); none by default."""
+        return {}
 
     def as_body(self) -> dict[str, Any]:
         """The API's error body (see core.api.errors)."""
@@ -70,7 +77,12 @@ class Unavailable(ServiceError):
 
 
 def admin_message(request: Any, error: ServiceError) -> None:
-    """Show a service's refusal on the admin page, as an error message."""
+    """Show a service's refusal on the admin page, as an error message (with the messages
+    of its fields, when it has any)."""
     from django.contrib import messages
 
     messages.error(request, error.message)
+    for field_messages in error.field_errors.values():
+        for text in field_messages:
+            if text != error.message:
+                messages.error(request, text)

@@ -78,3 +78,38 @@ class RequestTextGuardMiddleware:
             "<p>ブラウザの「戻る」で前の画面に戻り、入力し直してください。</p></body></html>",
             content_type="text/html; charset=utf-8",
         )
+
+
+class AdminServiceErrorMiddleware:
+    """The admin's one mapping of :class:`core.errors.ServiceError`: a service's refusal that
+    no admin view caught becomes an error message on the page the staff member came from
+    (the same page for a GET), never a 500. Outside the admin it does nothing: the API maps
+    the error in ``core.api.errors``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> Any:
+        from django.http import HttpResponseRedirect
+        from django.urls import reverse
+        from django.utils.http import url_has_allowed_host_and_scheme
+
+        from core.errors import ServiceError, admin_message
+
+        if not isinstance(exception, ServiceError):
+            return None
+        admin_root = reverse("admin:index")
+        if not request.path.startswith(admin_root):
+            return None
+        admin_message(request, exception)
+        back = request.META.get("HTTP_REFERER", "")
+        if request.method != "GET" and url_has_allowed_host_and_scheme(
+            back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return HttpResponseRedirect(back)
+        if request.method != "GET":
+            return HttpResponseRedirect(request.get_full_path())
+        return HttpResponseRedirect(admin_root)

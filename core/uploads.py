@@ -71,6 +71,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from core.errors import ServiceError
+
 #: Largest accepted upload, in bytes (10 MB).
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 #: Largest accepted image, in pixels (width × height; 40 megapixels).
@@ -106,17 +108,15 @@ _ACCEPTED: dict[str, tuple[str, str | None]] = {
 }
 
 
-class UploadError(ValueError):
-    """A refused upload. ``code`` is for programs, ``message`` (Japanese) for the member.
+class UploadError(ServiceError, ValueError):
+    """A refused upload (400). ``code`` is for programs, ``message`` (Japanese) for the member.
 
     Codes: ``empty``, ``too_large``, ``unsupported_type``, ``corrupt``, ``too_many_pixels``,
     ``too_many_pages``, ``encrypted``, ``active_content``, ``too_complex``.
     """
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(code={self.code!r}, message={self.message!r})"

@@ -23,17 +23,19 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from core.admin import ReadOnlyAdminMixin
 from core.admin_paginator import EstimatedCountPaginator
-from core.errors import ServiceError
+from core.errors import ServiceError, admin_message
 from core.jp.checkdigits import validate_my_number
-from core.jp.era import format_wareki, format_wareki_and_iso, parse_wareki
+from core.jp.dates import parse_date
+from core.jp.era import format_wareki, format_wareki_and_iso
 from core.jp.errors import JapaneseValueError
 from core.jp.kana import normalize_digits, normalize_kana
 from core.models import Branch, User
 from core.personal_ids import keyed_hash, masked
 from core.scoping import BranchScopedAdminMixin, branch_scope
 from eligibility import selectors, services
-from eligibility.models import EligibilityRecord, Employer, Person
+from eligibility.models import EligibilityRecord, Employer, Person, ReferenceCheck
 
 #: Rows shown in a read-only inline (records of a person, dependents of an insured person).
 INLINE_LIMIT = 20
@@ -48,12 +50,9 @@ def can_view_my_number(request: HttpRequest) -> bool:
 
 
 def parse_filter_date(value: str) -> date:
-    """「2025-04-01」 (full-width digits too) or a 和暦 date (「令和7年4月1日」, "R7.4.1")."""
-    text = normalize_digits(value)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return parse_wareki(text)
+    """The filter's date: the one date parser, :func:`core.jp.dates.parse_date` (Western or
+    和暦). Raises JapaneseValueError."""
+    return parse_date(value)
 
 
 class EligibleOnFilter(admin.SimpleListFilter):
@@ -127,7 +126,7 @@ class LimitedInlineFormSet(BaseInlineFormSet):
         return self._limited_queryset
 
 
-class ReadOnlyRecordInline(admin.TabularInline):
+class ReadOnlyRecordInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = EligibilityRecord
     formset = LimitedInlineFormSet
     fields = (
@@ -148,15 +147,6 @@ class ReadOnlyRecordInline(admin.TabularInline):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         qs = super().get_queryset(request).select_related("branch")
         return branch_scope(qs, request.user).order_by("-acquired_on", "-id")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description="記号・番号・枝番")
     def symbol_number(self, record: EligibilityRecord) -> str:
@@ -224,9 +214,7 @@ def scoped_references(request: HttpRequest) -> dict[str, QuerySet]:
 
 def service_refusal(request: HttpRequest, exc: ServiceError) -> PermissionDenied:
     """The form checked the same rules; a refusal here is the service's second wall."""
-    from django.contrib import messages
-
-    messages.error(request, exc.message)
+    admin_message(request, exc)
     return PermissionDenied(exc.message)
 
 
@@ -650,3 +638,20 @@ class EligibilityRecordAdmin(
 
 
 from eligibility.imports import admin as _imports_admin  # noqa: F401,E402
+
+
+@admin.register(ReferenceCheck)
+class ReferenceCheckAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The nightly reference checks (eligibility.integrity): read-only, headquarters only."""
+
+    list_display = ("checked_at", "broken_total", "broken")
+    readonly_fields = ("checked_at", "broken_total", "broken")
+
+    def _headquarters(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_staff and getattr(request.user, "is_headquarters", False))
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._headquarters(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._headquarters(request)

@@ -7,7 +7,9 @@ serializers need is fetched with ``select_related``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from typing import Any, Protocol, TypeVar
@@ -15,7 +17,8 @@ from typing import Any, Protocol, TypeVar
 from django.db import connections
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from core.jp.kana import normalize_digits, normalize_kana
+from core.jp.errors import JapaneseValueError
+from core.jp.kana import normalize_digits, normalize_kana, validate_katakana
 from core.scoping import branch_scope
 from eligibility.models import EligibilityRecord, Person
 from eligibility.rules.burden import burden_ratio
@@ -206,34 +209,89 @@ def _postgresql_collation(name: str, alias: str) -> str:
     return str(database.get("datcollate") or "").lower()
 
 
-def record_search_q(term: str, *, alias: str = "default") -> Q:
-    """What the admin search box matches, decided from the term's shape:
+#: What may separate 記号, 番号 and 枝番 (and the two halves of a 受付番号).
+SEARCH_SEPARATOR = "[-‐‑–—−－/／・･\\s\u3000]+"
+_SEARCH_SYMBOL_NUMBER = re.compile(
+    rf"([0-9]{{1,8}}){SEARCH_SEPARATOR}([0-9]{{1,8}})(?:{SEARCH_SEPARATOR}([0-9]{{1,2}}))?"
+)
+_SEARCH_RECEIPT = re.compile(rf"[0-9]{{8}}(?:{SEARCH_SEPARATOR})?[0-9]{{8}}")
 
-    - digits (full-width too): 7–8 digits an exact 記号, fewer an exact 番号;
-      ``記号・番号[・枝番]`` (・, -, / or a space between) the three together;
-    - kana (katakana, hiragana, half-width): フリガナ prefix (index range);
+
+@dataclass(frozen=True, slots=True)
+class SearchTerm:
+    """What a staff member typed into a search box, read once by :func:`parse_search_term`.
+
+    ``kind`` is one of:
+
+    * ``""``: nothing to search (empty or only spaces);
+    * ``"receipt"``: a 受付番号, 16 digits (a separator allowed after the 8-digit date);
+      ``digits`` holds the 16 digits, and ``symbol``/``number`` the two halves;
+    * ``"symbol_number"``: 記号 (1–8 digits), 番号 (1–8 digits) and optionally 枝番 (1–2
+      digits, in ``branch_number`` zero-padded), separated by ・, -, /, a space or a dash;
+    * ``"digits"``: digits only (``digits``);
+    * ``"kana"``: a reading (katakana, hiragana, half-width kana, spaces): ``kana``,
+      normalised to full-width katakana;
+    * ``"name"``: anything else, ``text``.
+
+    ``text`` is the term with full-width digits made ASCII and surrounding spaces removed.
+    """
+
+    kind: str
+    text: str
+    digits: str = ""
+    symbol: str = ""
+    number: str = ""
+    branch_number: str = ""
+    kana: str = ""
+
+
+def parse_search_term(term: str) -> SearchTerm:
+    """The one reading of a search box (records, persons, applications): see SearchTerm."""
+    text = normalize_digits(term).strip(" \u3000")
+    if not text:
+        return SearchTerm("", "")
+    if _SEARCH_RECEIPT.fullmatch(text):
+        digits = re.sub("[^0-9]", "", text)
+        return SearchTerm("receipt", text, digits=digits, symbol=digits[:8], number=digits[8:])
+    match = _SEARCH_SYMBOL_NUMBER.fullmatch(text)
+    if match:
+        symbol, number, branch = match.groups()
+        return SearchTerm(
+            "symbol_number",
+            text,
+            symbol=symbol,
+            number=number,
+            branch_number=branch.zfill(2) if branch else "",
+        )
+    if text.isascii() and text.isdigit():
+        return SearchTerm("digits", text, digits=text)
+    try:
+        kana = validate_katakana(text)
+    except JapaneseValueError:
+        return SearchTerm("name", text)
+    return SearchTerm("kana", text, kana=kana)
+
+
+def record_search_q(term: str, *, alias: str = "default") -> Q:
+    """What the admin search box matches on records, from :func:`parse_search_term`:
+
+    - digits: 7–8 digits an exact 記号, fewer an exact 番号 (a 16-digit 受付番号 is neither);
+    - ``記号・番号[・枝番]`` the three together;
+    - kana: フリガナ prefix (index range);
     - anything else: 氏名 prefix.
     """
-    text = normalize_digits(term)
-    parts = [p for p in _split_symbol_number(text) if p]
-    if parts and all(p.isascii() and p.isdigit() for p in parts):
-        if len(parts) == 1:
-            # 記号 has 7–8 digits; a shorter number is a 番号 (not indexed alone).
-            return Q(symbol=parts[0]) if len(parts[0]) >= 7 else Q(number=parts[0])
-        q = Q(symbol=parts[0], number=parts[1])
-        if len(parts) >= 3:
-            q &= Q(branch_number=normalize_branch_number(parts[2]))
+    parsed = parse_search_term(term)
+    if parsed.kind in ("symbol_number", "receipt"):
+        q = Q(symbol=parsed.symbol, number=parsed.number)
+        if parsed.branch_number:
+            q &= Q(branch_number=parsed.branch_number)
         return q
-    kana = normalize_kana(term)
-    if kana and all("\u30a1" <= c <= "\u30fc" or c == "\u3000" for c in kana):
-        return kana_prefix_q(kana, alias=alias)
-    return Q(name__startswith=term.strip())
-
-
-def _split_symbol_number(text: str) -> list[str]:
-    for separator in ("・", "-", "－", "‐", "/", " ", "\u3000"):
-        text = text.replace(separator, " ")
-    return text.split(" ")
+    if parsed.kind == "digits":
+        # 記号 has 7–8 digits; a shorter number is a 番号 (not indexed alone).
+        return Q(symbol=parsed.digits) if len(parsed.digits) >= 7 else Q(number=parsed.digits)
+    if parsed.kind == "kana":
+        return kana_prefix_q(parsed.kana, alias=alias)
+    return Q(name__startswith=parsed.text)
 
 
 # --- 負担割合 ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from django.db import models, transaction
 from django.http import HttpRequest
 
 from core.audit import model_changes, record_event
-from core.errors import NotAllowed
+from core.errors import INVALID_INPUT_MESSAGE, Conflict, NotAllowed, ServiceError
 from core.jp.errors import JapaneseValueError
 from core.jp.kana import normalize_digits, validate_katakana
 from core.models import AuditEvent, User
@@ -158,8 +158,19 @@ def _normalised_record_data(data: Mapping[str, Any]) -> dict[str, Any]:
         try:
             out["name_kana"] = validate_katakana(str(out["name_kana"] or ""))
         except JapaneseValueError as exc:
-            raise ValidationError({"name_kana": exc.message}) from exc
+            raise ServiceError(
+                INVALID_INPUT_MESSAGE, code="invalid", field_errors={"name_kana": [exc.message]}
+            ) from exc
     return out
+
+
+def _full_clean(obj: models.Model) -> None:
+    """The model's own checks; their refusal becomes a ServiceError with its field messages."""
+    try:
+        obj.full_clean()
+    except ValidationError as exc:
+        fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        raise ServiceError(INVALID_INPUT_MESSAGE, code="invalid", field_errors=fields) from None
 
 
 def _assign(obj: models.Model, data: Mapping[str, Any], *, forbidden: frozenset[str]) -> None:
@@ -180,7 +191,7 @@ def record_create(
     instance: EligibilityRecord | None = None,
 ) -> EligibilityRecord:
     """Create a record from ``data`` (field name → value). ``instance``: an unsaved record to
-    fill and save (the admin form's), else a new one. Raises ValidationError."""
+    fill and save (the admin form's), else a new one. Raises ServiceError."""
     _ensure_permission(actor, ADD_RECORD)
     record = instance if instance is not None else EligibilityRecord()
     if not record._state.adding:
@@ -188,7 +199,7 @@ def record_create(
     # Every reference is checked, given or not: a record always has a branch and a person.
     _ensure_references(actor, {"branch": None, "person": None, **data})
     _assign(record, _normalised_record_data(data), forbidden=frozenset())
-    record.full_clean()
+    _full_clean(record)
     record.save()
     record_event(
         actor=actor,
@@ -212,7 +223,7 @@ def record_update(
     staff saving at once both end up in the audit trail with the right "before".
 
     Returns the saved row; writes an AuditEvent (update) with field → [old, new] when
-    something changed. Raises ValidationError.
+    something changed. Raises ServiceError.
     """
     _ensure_permission(actor, CHANGE_RECORD)
     locked = EligibilityRecord.objects.select_for_update().get(pk=record.pk)
@@ -221,7 +232,7 @@ def record_update(
     _ensure_references(actor, {k: v for k, v in data.items() if k in RECORD_REFERENCES})
     before = snapshot(locked)
     _assign(locked, _normalised_record_data(data), forbidden=frozenset())
-    locked.full_clean()
+    _full_clean(locked)
     changes = model_changes(before, snapshot(locked))
     if changes:
         locked.save()
@@ -247,7 +258,7 @@ def person_create(
     if _id(data.get("user")) is not None:
         _ensure_person_account(actor, data["user"])
     _assign(person, data, forbidden=_PERSON_PROTECTED)
-    person.full_clean()
+    _full_clean(person)
     person.save()
     record_event(
         actor=actor,
@@ -276,7 +287,7 @@ def person_update(
         _ensure_person_account(actor, data["user"])
     before = snapshot(locked, exclude=_PERSON_PROTECTED)
     _assign(locked, data, forbidden=_PERSON_PROTECTED)
-    locked.full_clean()
+    _full_clean(locked)
     changes = model_changes(before, snapshot(locked, exclude=_PERSON_PROTECTED))
     if changes:
         locked.save()
@@ -299,20 +310,23 @@ def person_set_my_number(
     last four digits and keyed hash (core.personal_ids). The number itself is kept nowhere,
     not even in the audit trail, which records only that it was set.
 
-    Raises ValidationError (field ``my_number``) when invalid or registered to someone else.
+    Raises ServiceError (field ``my_number``) when invalid or registered to someone else.
     """
     _ensure_permission(actor, CHANGE_PERSON, VIEW_MY_NUMBER)
     try:
         protected = protect_my_number(raw)
     except JapaneseValueError as exc:
-        raise ValidationError({"my_number": exc.message}) from exc
+        raise ServiceError(
+            exc.message, code="invalid", field_errors={"my_number": [exc.message]}
+        ) from exc
     locked = Person.objects.select_for_update().get(pk=person.pk)
     if not person_in_scope(actor, locked.pk):
         raise NotAllowed(_NOT_IN_SCOPE.format(label="加入者"))
     if locked.my_number_hash == protected.digest:
         return locked
     if Person.objects.filter(my_number_hash=protected.digest).exclude(pk=locked.pk).exists():
-        raise ValidationError({"my_number": "この個人番号は別の加入者に登録されています。"})
+        message = "この個人番号は別の加入者に登録されています。"
+        raise Conflict(message, code="my_number_taken", field_errors={"my_number": [message]})
     had_number = bool(locked.my_number_hash)
     locked.my_number_last4 = protected.last4
     locked.my_number_hash = protected.digest

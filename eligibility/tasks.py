@@ -33,3 +33,12 @@ def sweep_imports() -> dict[str, int]:
         "requeued": result.requeued,
         "deleted_files": result.deleted_files,
     }
+
+
+@shared_task(name="eligibility.tasks.check_references")
+def check_references() -> dict[str, int]:
+    """Nightly: every record's branch, person, employer and insured record exist; a broken
+    one is kept for headquarters' alert on the admin's index (eligibility.integrity)."""
+    from eligibility.integrity import record_reference_check
+
+    return record_reference_check().broken

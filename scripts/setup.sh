@@ -37,11 +37,15 @@ if [[ ! -x .venv/bin/python ]]; then
   echo "==> creating .venv"
   "$python" -m venv .venv
 fi
-stamp=.venv/.installed-$(sha256sum pyproject.toml | cut -c1-16)
+# Python packages: exactly the versions (and hashes) of requirements/lock.txt, then the
+# project itself. A dependency added to pyproject.toml but not yet locked is still
+# installed by the second command (unpinned) until the lock is regenerated (README).
+stamp=.venv/.installed-$(cat pyproject.toml requirements/lock.txt | sha256sum | cut -c1-16)
 if [[ ! -f "$stamp" ]]; then
-  echo "==> pip install (.venv; log in var/log/pip.log)"
+  echo "==> pip install from requirements/lock.txt (.venv; log in var/log/pip.log)"
   mkdir -p var/log
   if ! { .venv/bin/python -m pip install -q --upgrade pip &&
+         .venv/bin/python -m pip install -q --require-hashes -r requirements/lock.txt &&
          .venv/bin/python -m pip install -q -e ".[test]"; } >var/log/pip.log 2>&1; then
     tail -30 var/log/pip.log
     exit 1

@@ -1,6 +1,8 @@
 """Electronic application API (電子申請): the catalogue, filing, drafts, the applicant's status.
 
-Views only translate HTTP to the services in :mod:`applications.services.filing` and back:
+Views only translate HTTP to the services in :mod:`applications.services.filing` and back.
+The services' errors are :class:`core.errors.ServiceError` subclasses, mapped once by
+``core.api.errors.exception_handler``:
 
 * :class:`FormDataError` → 400, errors keyed ``data.<field>``, ``bank_account.<field>``,
   ``attachments`` (a file refused), ``attachments.<code>`` (counts), ``record`` …;
@@ -14,16 +16,13 @@ Views only translate HTTP to the services in :mod:`applications.services.filing`
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404
-from django.utils.http import http_date
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, generics, status
+from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -46,9 +45,6 @@ from applications.selectors import (
 )
 from applications.services.filing import (
     Attachment,
-    FilingConflict,
-    FilingNotAllowed,
-    ServiceClosed,
     application_save_draft,
     application_submit_outcome,
     filing_record,
@@ -75,44 +71,6 @@ ERROR_RESPONSES: dict[int, OpenApiResponse] = {
     ),
     409: OpenApiResponse(description="既に受付済みの下書き、または別の申請に使われたキー"),
 }
-
-
-class ServiceClosedError(exceptions.APIException):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_code = "service_closed"
-
-
-class ConflictError(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
-
-
-@contextmanager
-def filing_errors() -> Iterator[None]:
-    """Service exceptions → DRF exceptions (the common error body)."""
-    try:
-        yield
-    except FormDataError as exc:
-        raise exceptions.ValidationError(exc.errors) from exc
-    except FilingNotAllowed as exc:
-        raise exceptions.PermissionDenied(exc.message) from exc
-    except ServiceClosed as exc:
-        error = ServiceClosedError(exc.message)
-        error.reopens_at = exc.reopens_at  # type: ignore[attr-defined]
-        raise error from exc
-    except FilingConflict as exc:
-        raise ConflictError(exc.message) from exc
-
-
-class FilingViewMixin:
-    """Adds ``Retry-After`` (the next opening) to service-closed answers."""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        response = super().handle_exception(exc)  # type: ignore[misc]
-        reopens_at = getattr(exc, "reopens_at", None)
-        if isinstance(exc, ServiceClosedError) and reopens_at is not None:
-            response["Retry-After"] = http_date(reopens_at.timestamp())
-        return response
 
 
 def _read(upload: UploadedFile) -> bytes:
@@ -196,7 +154,7 @@ class FormDetailView(APIView):
 # --- filing and the applicant's list ---------------------------------------------------------
 
 
-class ApplicationListCreateView(FilingViewMixin, generics.GenericAPIView):
+class ApplicationListCreateView(generics.GenericAPIView):
     serializer_class = ApplicationListSerializer
     filter_backends: list = []
 
@@ -243,38 +201,37 @@ class ApplicationListCreateView(FilingViewMixin, generics.GenericAPIView):
         serializer = FilingInputSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         validated = serializer.validated_data
-        with filing_errors():
-            record = _record(request, validated)
-            original = _resubmission(request, validated.get("resubmission_of"))
-            if _wants_draft(request, validated):
-                draft = application_save_draft(
-                    applicant=request.user,
-                    record=record,
-                    form_code=validated["form_code"],
-                    data=validated.get("data") or {},
-                    bank_account=validated.get("bank_account"),
-                    resubmission_of=original,
-                    request=request,
-                    attachments=_attachments(validated),
-                )
-                return _detail(request, draft, status.HTTP_201_CREATED)
-            outcome = application_submit_outcome(
+        record = _record(request, validated)
+        original = _resubmission(request, validated.get("resubmission_of"))
+        if _wants_draft(request, validated):
+            draft = application_save_draft(
                 applicant=request.user,
                 record=record,
                 form_code=validated["form_code"],
                 data=validated.get("data") or {},
                 bank_account=validated.get("bank_account"),
-                attachments=_attachments(validated),
-                idempotency_key=request.headers.get("Idempotency-Key", ""),
-                now=clock.now(),
                 resubmission_of=original,
                 request=request,
+                attachments=_attachments(validated),
             )
+            return _detail(request, draft, status.HTTP_201_CREATED)
+        outcome = application_submit_outcome(
+            applicant=request.user,
+            record=record,
+            form_code=validated["form_code"],
+            data=validated.get("data") or {},
+            bank_account=validated.get("bank_account"),
+            attachments=_attachments(validated),
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            now=clock.now(),
+            resubmission_of=original,
+            request=request,
+        )
         code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
         return _detail(request, outcome.application, code)
 
 
-class ApplicationDetailView(FilingViewMixin, APIView):
+class ApplicationDetailView(APIView):
     @extend_schema(
         tags=[TAG],
         summary="自分の申請の詳細",
@@ -299,27 +256,26 @@ class ApplicationDetailView(FilingViewMixin, APIView):
         serializer = DraftUpdateSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         validated = serializer.validated_data
-        with filing_errors():
-            record = _record(request, validated) if _names_record(validated) else draft.record
-            original = (
-                _resubmission(request, validated["resubmission_of"])
-                if "resubmission_of" in validated
-                else draft.resubmission_of
-            )
-            saved = application_save_draft(
-                applicant=request.user,
-                record=record,
-                form_code=draft.form_code,
-                data=validated.get("data", draft.data),
-                bank_account=validated.get("bank_account", draft.bank_account),
-                draft=draft,
-                resubmission_of=original,
-                request=request,
-            )
+        record = _record(request, validated) if _names_record(validated) else draft.record
+        original = (
+            _resubmission(request, validated["resubmission_of"])
+            if "resubmission_of" in validated
+            else draft.resubmission_of
+        )
+        saved = application_save_draft(
+            applicant=request.user,
+            record=record,
+            form_code=draft.form_code,
+            data=validated.get("data", draft.data),
+            bank_account=validated.get("bank_account", draft.bank_account),
+            draft=draft,
+            resubmission_of=original,
+            request=request,
+        )
         return _detail(request, saved, status.HTTP_200_OK)
 
 
-class ApplicationSubmitView(FilingViewMixin, APIView):
+class ApplicationSubmitView(APIView):
     @extend_schema(
         tags=[TAG],
         summary="下書きを申請する",
@@ -341,20 +297,19 @@ class ApplicationSubmitView(FilingViewMixin, APIView):
         serializer = DraftSubmitSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         validated = serializer.validated_data
-        with filing_errors():
-            record = _record(request, validated) if _names_record(validated) else draft.record
-            outcome = application_submit_outcome(
-                applicant=request.user,
-                record=record,
-                form_code=draft.form_code,
-                data=validated.get("data", draft.data),
-                bank_account=validated.get("bank_account", draft.bank_account),
-                attachments=_attachments(validated),
-                idempotency_key=request.headers.get("Idempotency-Key", ""),
-                now=clock.now(),
-                resubmission_of=draft.resubmission_of,
-                draft=draft,
-                request=request,
-            )
+        record = _record(request, validated) if _names_record(validated) else draft.record
+        outcome = application_submit_outcome(
+            applicant=request.user,
+            record=record,
+            form_code=draft.form_code,
+            data=validated.get("data", draft.data),
+            bank_account=validated.get("bank_account", draft.bank_account),
+            attachments=_attachments(validated),
+            idempotency_key=request.headers.get("Idempotency-Key", ""),
+            now=clock.now(),
+            resubmission_of=draft.resubmission_of,
+            draft=draft,
+            request=request,
+        )
         code = status.HTTP_201_CREATED if outcome.created else status.HTTP_200_OK
         return _detail(request, outcome.application, code)

@@ -655,7 +655,8 @@ KIJUN_SHUNYU_TEIKI = FormDefinition(
     name="高齢受給者基準収入額適用申請書(定期判定用)",
     category="benefit",
     version=1,
-    note="毎年8月の定期判定用。seed の表記「高齡」は変換誤りとみて「高齢」とする。",
+    note="毎年8月の定期判定用。",
+    dev_note="seed の表記「高齡」は変換誤りとみて「高齢」とする。",
     fields=(
         F("fiscal_year", "判定の対象年度（8月1日から始まる年の西暦）", "integer",
           min_value=2000, max_value=2100),
@@ -1112,7 +1113,7 @@ OSHIRASE_KOFU = FormDefinition(
     category="eligibility",
     version=1,
     dependents_may_file=True,
-    note="seed 000 の一覧にはないが、資格情報のお知らせの再交付（DOMAIN.md）のために加える。",
+    dev_note="seed 000 の一覧にはないが、資格情報のお知らせの再交付（DOMAIN.md）のために加える。",
     fields=(
         *target_fields("交付を受ける方"),
         F("reason", "交付を申請する理由", "choice",

@@ -156,7 +156,10 @@ class FormDefinition:
     required_when: tuple[RequiredWhen, ...] = ()
     date_orders: tuple[DateOrder, ...] = ()
     extra_checks: tuple[ExtraCheck, ...] = field(default=(), compare=False)
+    #: For the people who file (shown by the API and the pages).
     note: str = ""
+    #: For developers only (why the form is defined this way); never shown or sent.
+    dev_note: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:

@@ -40,6 +40,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils.http import http_date
 from django.utils.translation import gettext as _
 
 from applications import clock
@@ -63,6 +64,7 @@ from applications.models import (
 )
 from applications.selectors import own_record, record_by_identity
 from core.audit import record_event
+from core.errors import Conflict, NotAllowed, ServiceError
 from core.jp.calendar import JST, is_service_open, next_service_opening, service_closed_message
 from core.models import AuditEvent, User
 from core.uploads import CleanUpload, UploadError, validate_upload
@@ -89,30 +91,34 @@ Kind = EligibilityRecord.Kind
 # --- errors ----------------------------------------------------------------------------------
 
 
-class FilingNotAllowed(PermissionError):
+class FilingNotAllowed(NotAllowed):
     """This user may not file this form with this record; ``message`` is for the user."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "filing_not_allowed"
 
 
-class ServiceClosed(Exception):
-    """Submitted outside the service hours; ``message`` says when filing reopens."""
+class ServiceClosed(ServiceError):
+    """Submitted outside the service hours; ``message`` says when filing reopens.
+
+    403, not 423 nor 503: the request is understood and refused by a rule of the current
+    time; ``Retry-After`` says when to come back (applications.api.views explains)."""
+
+    code = "service_closed"
+    status = 403
 
     def __init__(self, *, message: str, reopens_at: datetime) -> None:
         super().__init__(message)
-        self.message = message
         self.reopens_at = reopens_at
 
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": http_date(self.reopens_at.timestamp())}
 
-class FilingConflict(Exception):
+
+class FilingConflict(Conflict):
     """The request contradicts what is stored (a draft already submitted, a key reused for
     another form); ``message`` is for the user."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    code = "filing_conflict"
 
 
 @dataclass(frozen=True)

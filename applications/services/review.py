@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from applications.models import Application, ApplicationStatus, StatusChange
 from applications.signals import application_returned
 from core.audit import record_event
+from core.errors import Conflict, NotAllowed, ServiceError
 from core.models import AuditEvent
 
 logger = logging.getLogger(__name__)
@@ -42,23 +43,19 @@ BULK_LIMIT = 500
 REVIEW_PERMISSION = "applications.change_application"
 
 
-class ReviewError(Exception):
+class ReviewError(ServiceError):
     """A review action refused; ``message`` is Japanese, for the reviewer."""
 
     code = "review_error"
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
-
-class NotAllowedError(ReviewError):
+class NotAllowedError(ReviewError, NotAllowed):
     """The actor may not act on this application (other branch, no permission)."""
 
     code = "not_allowed"
 
 
-class TransitionError(ReviewError):
+class TransitionError(ReviewError, Conflict):
     """The status change is not allowed from the current status."""
 
     code = "transition"
@@ -68,7 +65,7 @@ class CommentRequiredError(ReviewError):
     code = "comment_required"
 
 
-class ConflictError(ReviewError):
+class ConflictError(ReviewError, Conflict):
     """Another reviewer changed the application after this one was shown (stale version)."""
 
     code = "conflict"

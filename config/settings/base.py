@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.cache_headers.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A service's refusal (core.errors.ServiceError) in the admin: a message, never a 500.
+    "core.middleware.AdminServiceErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
 ]
@@ -279,17 +282,36 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("IMPORT_SWEEP_INTERVAL", default=5 * 60),
     },
 }
+# Nightly: the references the database does not enforce (docs/decisions/0001), checked over
+# the whole table; a broken one is shown to headquarters on the admin's index.
+CELERY_BEAT_SCHEDULE["eligibility-check-references"] = {
+    "task": "eligibility.tasks.check_references",
+    "schedule": crontab(
+        hour=env.int("CHECK_REFERENCES_HOUR", default=2),
+        minute=env.int("CHECK_REFERENCES_MINUTE", default=30),
+    ),
+}
 
 # --- CSV imports ----------------------------------------------------------------------
 # Hard time limit of one import on the worker (seconds): 40 million rows take ~35 minutes
 # at the measured ~20,000 rows/s (bench/import_members.py). The soft limit comes a minute
 # earlier, so the job records its own failure and deletes its file.
 IMPORT_TIME_LIMIT = env.int("IMPORT_TIME_LIMIT", default=2 * 60 * 60)
+# Each queued job gets its own limit from its file's size (imports.service.time_limit_for):
+# size / IMPORT_BYTES_PER_SECOND (a third of the measured ~2.8 MB/s, 139 MB per million
+# rows at ~20,000 rows/s: a 40-million-row file of ~5.6 GB gets ~93 minutes), at least
+# IMPORT_TIME_LIMIT_MIN, at most IMPORT_TIME_LIMIT above.
+IMPORT_BYTES_PER_SECOND = env.int("IMPORT_BYTES_PER_SECOND", default=1_000_000)
+IMPORT_TIME_LIMIT_MIN = env.int("IMPORT_TIME_LIMIT_MIN", default=10 * 60)
 # A job still running this long after its hard time limit lost its worker: the sweep fails
 # it and deletes its uploaded file.
 IMPORT_SWEEP_MARGIN = env.int("IMPORT_SWEEP_MARGIN", default=10 * 60)
 # A job still queued after this long lost its message: the sweep queues it again.
 IMPORT_REQUEUE_AFTER = env.int("IMPORT_REQUEUE_AFTER", default=30 * 60)
+# Where rows are parsed: "auto" (a child process on PostgreSQL from a single-threaded
+# worker, else a thread), "process" or "thread". Chosen once per job and recorded on it
+# (ImportJob.parse_path); see eligibility.imports.service.choose_parse_path.
+IMPORT_PARSE_PATH = env.str("IMPORT_PARSE_PATH", default="auto")
 
 # --- Return mailbox (電子ポスト) -------------------------------------------------------
 # HMAC keys of the resubmission file: "key_id:secret,key_id:secret"; the first one signs,
@@ -341,7 +363,6 @@ LOGGING = {
 }
 
 # --- マイナ保険証 dashboard (myna): the daily summary refresh -------------------------------
-from celery.schedules import crontab  # noqa: E402
 
 CELERY_TASK_ROUTES["myna.tasks.*"] = {"queue": "bulk"}
 CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})

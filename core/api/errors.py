@@ -18,9 +18,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.api.parsers import PayloadTooLarge
+from core.errors import INVALID_INPUT_MESSAGE as VALIDATION_DETAIL
 from core.errors import ServiceError
-
-VALIDATION_DETAIL = "入力内容に誤りがあります。各項目のメッセージを確認してください。"
 
 
 def _flatten(detail: Any) -> list[str]:
@@ -46,7 +45,7 @@ def _field_errors(detail: Any) -> dict[str, list[str]]:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, ServiceError):
-        return Response(exc.as_body(), status=exc.status)
+        return Response(exc.as_body(), status=exc.status, headers=exc.headers())
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

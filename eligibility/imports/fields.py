@@ -11,13 +11,12 @@ import re
 from datetime import date
 
 from core.jp.checkdigits import validate_insurer_number, validate_my_number, validate_postal_code
-from core.jp.era import parse_wareki
+from core.jp.dates import parse_date as parse_any_date
 from core.jp.errors import JapaneseValueError
 from core.jp.kana import normalize_digits, validate_katakana
 from eligibility.imports.errors import FieldError
 
 _KATAKANA_CLEAN = re.compile("[\u30a1-\u30f6\u30fc]+(?:\u3000[\u30a1-\u30f6\u30fc]+)*")
-_WESTERN_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})")
 _PHONE = re.compile(r"[0-9]{2,5}-?[0-9]{1,4}-?[0-9]{3,4}")
 _FULLWIDTH_ASCII = str.maketrans(
     {chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)} | {"\u3000": " "}
@@ -52,28 +51,17 @@ def branch_number(value: str) -> str:
 
 
 def parse_date(value: str) -> date:
-    """YYYY-MM-DD, YYYY/MM/DD (1- or 2-digit month and day) or a 和暦 date."""
+    """The already-clean ISO form (YYYY-MM-DD) on a fast path; anything else through the one
+    date parser, :func:`core.jp.dates.parse_date` (Western or 和暦)."""
     text = value.strip()
-    if len(text) == 10 and text[4] == "-" and text.isascii():
+    if len(text) == 10 and text[4] == "-" and text[7] == "-" and text.isascii():
         try:
-            return date.fromisoformat(text)
+            return date.fromisoformat(text)  # YYYY-MM-DD only: "2025-W01-1" has no "-" at 7
         except ValueError:
             pass  # an impossible day such as 2025-02-30: the message comes below
-    normalized = normalize_digits(text)
-    match = _WESTERN_DATE.fullmatch(normalized)
-    if match:
-        year, month, day = (int(g) for g in match.groups())
-        try:
-            return date(year, month, day)
-        except ValueError:
-            raise FieldError(f"存在しない日付です（{year}年{month}月{day}日）") from None
     try:
-        return parse_wareki(text)
+        return parse_any_date(text)
     except JapaneseValueError as exc:
-        if exc.code == "format":
-            raise FieldError(
-                "日付は「2025-04-01」「2025/04/01」または「令和7年4月1日」の形式で入力してください"
-            ) from None
         raise FieldError(exc.message) from None
 
 

@@ -18,9 +18,11 @@ PostgreSQL accept them as they are.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from core.audit import model_changes
@@ -144,11 +146,11 @@ class Stored:
 
     @property
     def kind(self) -> str:
-        return self.values[0]
+        return self.values[_KIND]
 
     @property
     def employer_id(self) -> int | None:
-        return self.values[1]
+        return self.values[_EMPLOYER_ID]
 
 
 def _kana(value: str) -> str:
@@ -176,7 +178,34 @@ def _optional_iso_date(text: str) -> IsoDate | None:
     return None if value is None else value.isoformat()
 
 
-#: MemberRow's init fields without defaults, in declaration order (copy_text last).
+#: The positions of RECORD_FIELDS in MemberRow.values() and Stored.values, by name.
+_RECORD_POSITION = {name: index for index, name in enumerate(RECORD_FIELDS)}
+_KIND = _RECORD_POSITION["kind"]
+_EMPLOYER_ID = _RECORD_POSITION["employer_id"]
+#: The stored values read as dates (made ISO texts) and as a flag (made bool).
+_STORED_DATES = tuple(_RECORD_POSITION[n] for n in ("birth_date", "acquired_on", "lost_on"))
+_STORED_FLAG = _RECORD_POSITION["certificate_requested"]
+
+#: MemberRow's init fields without defaults, in declaration order (copy_text last): a parsed
+#: row (:data:`RowFields`) is a plain tuple of these, in this order (a tuple pickles and
+#: unpickles in C; MemberRow(*row) builds the row). Positions are read from these names.
+ROW_FIELDS: tuple[str, ...] = tuple(
+    f.name
+    for f in dataclasses.fields(MemberRow)
+    if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+)
+_ROW_POSITION = {name: index for index, name in enumerate(ROW_FIELDS)}
+_ROW_KEY = _ROW_POSITION["key"]
+#: The arguments of member_writer.record_copy_text, taken from a parsed row by name.
+_COPY_ARGUMENTS = itemgetter(
+    *(
+        _ROW_POSITION[name]
+        for name in (
+            "kind", "key", "name", "name_kana", "birth_date", "sex", "postal_code", "address",
+            "acquired_on", "lost_on", "remuneration", "certificate_requested",
+        )
+    )
+)  # fmt: skip
 RowFields = tuple[Any, ...]
 #: One parsed row: line, its fields (None when it has errors), its key, compact key, errors.
 Parsed = tuple[int, "RowFields | None", "Key | None", int, list[RowError]]
@@ -236,7 +265,7 @@ class MemberImporter:
             row = self._parse_clean(raw.line, raw.cells)
         except (FieldError, KeyError, _NotClean):
             return self._parse_checked(raw)
-        return row, row[1], []
+        return row, row[_ROW_KEY], []
 
     def _parse_clean(self, line: int, cells: tuple[str, ...]) -> RowFields:
         (
@@ -393,14 +422,7 @@ class MemberImporter:
 
     @staticmethod
     def _copy_text(row: RowFields) -> bytes:
-        (
-            _, key, kind, name, name_kana, birth, sex, postal, address, acquired, lost,
-            remuneration, _, _, _, requested,
-        ) = row  # fmt: skip
-        return record_copy_text(
-            kind, key, name, name_kana, birth, sex, postal, address, acquired, lost,
-            remuneration, requested,
-        )  # fmt: skip
+        return record_copy_text(*_COPY_ARGUMENTS(row))
 
     # --- steps 2 and 3 -------------------------------------------------------------------
     def process(self, prepared: list[Parsed], *, write: bool) -> BatchOutcome:
@@ -485,9 +507,9 @@ class MemberImporter:
             list(keys),  # in file order: sorting them cost more than it saved the server
         ):
             values = list(item[6 : 6 + width])
-            for index in (4, 8, 9):  # birth_date, acquired_on, lost_on
+            for index in _STORED_DATES:
                 values[index] = _iso(values[index])
-            values[12] = bool(values[12])
+            values[_STORED_FLAG] = bool(values[_STORED_FLAG])
             tail = item[6 + width :]
             found[(item[2], item[3], item[4], item[5])] = Stored(
                 record_id=item[0],

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from django.db import connection, models
 
+from core.errors import Conflict
 from eligibility.imports.sql import MAX_PARAMS, chunks
 from eligibility.integrity import LABELS
 from eligibility.models import EligibilityRecord, Employer, Person
@@ -27,19 +28,19 @@ if TYPE_CHECKING:
     from eligibility.imports.members import MemberRow
 
 
-class ReferenceGone(Exception):
+class ReferenceGone(Conflict):
     """A row the batch refers to was deleted (by someone else) while the file was being
     imported. ``message`` is Japanese, for the job's outcome."""
+
+    code = "reference_gone"
 
     def __init__(self, what: str, lines: list[int]) -> None:
         shown = "、".join(f"{line}行目" for line in lines[:5])
         more = "ほか" if len(lines) > 5 else ""
-        message = (
+        super().__init__(
             f"取込中に、{shown}{more}が参照する{what}が削除されていました。"
             "その行のある取込単位（バッチ）は書き込んでいません。"
         )
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True, slots=True)

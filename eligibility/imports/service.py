@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import math
 import shutil
 import tempfile
 import threading
@@ -60,8 +61,6 @@ Progress = Callable[[ImportJob], None]
 #: Rows per batch (one set of lookups and one set of writes each).
 BATCH_SIZE_POSTGRESQL = 10_000
 BATCH_SIZE_OTHER = 2000
-#: Parse in a child process (None: decided by parse_in_process(); tests may force it).
-PARSE_IN_PROCESS: bool | None = None
 
 
 class _Rejected(Exception):
@@ -72,13 +71,22 @@ def batch_size() -> int:
     return BATCH_SIZE_POSTGRESQL if connection.vendor == "postgresql" else BATCH_SIZE_OTHER
 
 
-def parse_in_process() -> bool:
-    """On PostgreSQL, and only from a single-threaded process: a forked child gets copies
-    of every lock held at that moment by other threads (logging, a test's helpers, a web
-    server's) and would wait on them forever. Elsewhere parsing runs in a thread."""
-    if PARSE_IN_PROCESS is not None:
-        return PARSE_IN_PROCESS
-    return connection.vendor == "postgresql" and threading.active_count() == 1
+def choose_parse_path() -> str:
+    """Where a job's rows are parsed, chosen once when it starts (and recorded on the job).
+
+    ``settings.IMPORT_PARSE_PATH``: ``"process"`` or ``"thread"`` forces it; ``"auto"`` (the
+    default) forks a child process on PostgreSQL, and only from a single-threaded process:
+    a forked child gets copies of every lock held at that moment by other threads (logging,
+    a test's helpers, a web server's) and would wait on them forever. Elsewhere, or when the
+    forced child process would be unsafe, parsing runs in a thread.
+    """
+    wanted = getattr(settings, "IMPORT_PARSE_PATH", "auto")
+    if wanted == ImportJob.ParsePath.THREAD:
+        return ImportJob.ParsePath.THREAD
+    fork_safe = threading.active_count() == 1
+    if wanted == ImportJob.ParsePath.PROCESS or (connection.vendor == "postgresql" and fork_safe):
+        return ImportJob.ParsePath.PROCESS if fork_safe else ImportJob.ParsePath.THREAD
+    return ImportJob.ParsePath.THREAD
 
 
 def make_importer(job: ImportJob) -> Importer:
@@ -121,11 +129,33 @@ def submit_job(
     return job
 
 
+def time_limit_for(size_bytes: int) -> int:
+    """Seconds a job of a file of ``size_bytes`` may run on the worker (hard limit): the
+    file's size at ``IMPORT_BYTES_PER_SECOND`` (a third of the measured rate), at least
+    ``IMPORT_TIME_LIMIT_MIN``, at most ``IMPORT_TIME_LIMIT`` (which the sweep waits for)."""
+    needed = math.ceil(size_bytes / settings.IMPORT_BYTES_PER_SECOND)
+    return max(settings.IMPORT_TIME_LIMIT_MIN, min(settings.IMPORT_TIME_LIMIT, needed))
+
+
+def _file_size(job: ImportJob) -> int | None:
+    try:
+        return job.file.size if job.file else None
+    except OSError:
+        return None
+
+
 def enqueue(job: ImportJob) -> None:
+    """Queue the job after the commit, with a time limit sized to its file."""
     from eligibility.tasks import run_import
 
     job_id = job.pk
-    transaction.on_commit(lambda: run_import.delay(job_id))
+    size = _file_size(job)
+    limit = settings.IMPORT_TIME_LIMIT if size is None else time_limit_for(size)
+    transaction.on_commit(
+        lambda: run_import.apply_async(
+            (job_id,), time_limit=limit, soft_time_limit=max(30, limit - 60)
+        )
+    )
 
 
 # --- running ---------------------------------------------------------------------------
@@ -159,7 +189,8 @@ def run_job(
             detected = detect_encoding(local)
             job.encoding = detected.encoding
             job.total_rows = max(0, detected.lines - 1)
-            job.save(update_fields=["encoding", "total_rows"])
+            job.parse_path = choose_parse_path()
+            job.save(update_fields=["encoding", "total_rows", "parse_path"])
             importer = make_importer(job)
             if job.mode == ImportJob.Mode.ALL_OR_NOTHING:
                 _all_or_nothing(job, importer, local, report, on_progress)
@@ -238,12 +269,14 @@ def _local_file(job: ImportJob, path: str | Path | None) -> Iterator[Path]:
         yield Path(tmp.name)
 
 
-def _prepared(importer: Importer, path: Path, encoding: str) -> Iterator[tuple[int, list[Any]]]:
+def _prepared(job: ImportJob, importer: Importer, path: Path) -> Iterator[tuple[int, list[Any]]]:
     """(rows in batch, prepared batch): the next batches are read and parsed ahead (in a
-    child process on PostgreSQL, see :mod:`.pipeline`) while the caller checks the current
-    one against the database and writes it, so both cores of a small machine are used."""
+    child process or a thread, as chosen for the job, see :mod:`.pipeline`) while the
+    caller checks the current one against the database and writes it, so both cores of a
+    small machine are used."""
+    in_process = job.parse_path == ImportJob.ParsePath.PROCESS
     return pipeline.prepared_batches(
-        importer, path, encoding, batch_size(), in_process=parse_in_process()
+        importer, path, job.encoding, batch_size(), in_process=in_process
     )
 
 
@@ -263,7 +296,7 @@ def _all_or_nothing(
     progress = ProgressSaver(job, in_thread=writes.in_thread_possible())
     try:
         with transaction.atomic():
-            for size, prepared in _prepared(importer, path, job.encoding):
+            for size, prepared in _prepared(job, importer, path):
                 outcome = importer.process(prepared, write=False)
                 report.extend(outcome.errors)
                 if not report.error_count:
@@ -295,7 +328,7 @@ def _good_rows(
     writer = BatchWriter(importer, in_thread=writes.in_thread_possible())
     save = ProgressSaver(job, in_thread=False).save  # each batch commits: saved in turn
     try:
-        for size, prepared in _prepared(importer, path, job.encoding):
+        for size, prepared in _prepared(job, importer, path):
             outcome = importer.process(prepared, write=False)
             writer.write(
                 outcome.rows,

@@ -1,3 +1,4 @@
+from eligibility.models.checks import ReferenceCheck as ReferenceCheck
 from eligibility.models.imports import ImportJob as ImportJob
 from eligibility.models.records import EligibilityRecord, Employer, Person, Sex
 

@@ -25,6 +25,12 @@ class ImportJob(models.Model):
         FAILED = "failed", _("異常終了")
         REJECTED = "rejected", _("取込不可（エラーあり）")
 
+    class ParsePath(models.TextChoices):
+        """Where the rows were parsed (chosen once per job, see imports.service)."""
+
+        PROCESS = "process", _("子プロセス")
+        THREAD = "thread", _("スレッド")
+
     FINISHED = (Status.SUCCEEDED, Status.FAILED, Status.REJECTED)
 
     kind = models.CharField(_("取込対象"), max_length=10, choices=Kind.choices)
@@ -37,6 +43,9 @@ class ImportJob(models.Model):
     file = models.FileField(_("CSVファイル"), upload_to="imports/source/%Y/%m/", blank=True)
     original_name = models.CharField(_("ファイル名"), max_length=255, blank=True)
     encoding = models.CharField(_("文字コード"), max_length=16, blank=True)
+    parse_path = models.CharField(
+        _("解析の方式"), max_length=8, choices=ParsePath.choices, blank=True, editable=False
+    )
     total_rows = models.PositiveIntegerField(_("総行数"), default=0)
     processed_rows = models.PositiveIntegerField(_("処理済み行数"), default=0)
     created_count = models.PositiveIntegerField(_("新規"), default=0)

@@ -23,22 +23,6 @@ ADD_URL = "admin:eligibility_importjob_add"
 LIST_URL = "admin:eligibility_importjob_changelist"
 
 
-@pytest.fixture
-def hq_admin(hq_admin):
-    """The 管理者 role lists eligibility.add/view_importjob; grant them explicitly too, since
-    on a fresh test database the role groups are synced before eligibility's permissions
-    exist (see the report to the lead)."""
-    from django.contrib.auth.models import Permission
-
-    hq_admin.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="eligibility",
-            codename__in=["add_importjob", "view_importjob"],
-        )
-    )
-    return type(hq_admin).objects.get(pk=hq_admin.pk)
-
-
 def upload(rows, name="members.csv", encoding="utf-8"):
     return SimpleUploadedFile(name, csv_text(rows).encode(encoding), content_type="text/csv")
 
@@ -48,7 +32,7 @@ def test_headquarters_add_enqueues_after_commit(
 ):
     client.force_login(hq_admin)
     with (
-        mock.patch.object(tasks.run_import, "delay") as delay,
+        mock.patch.object(tasks.run_import, "apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True) as callbacks,
     ):
         response = client.post(
@@ -58,7 +42,9 @@ def test_headquarters_add_enqueues_after_commit(
     assert response.status_code == 302, response.content.decode()[:2000]
     job = ImportJob.objects.get()
     assert len(callbacks) == 1
-    delay.assert_called_once_with(job.pk)
+    apply_async.assert_called_once()
+    assert apply_async.call_args.args == ((job.pk,),)
+    assert apply_async.call_args.kwargs["time_limit"] == service.time_limit_for(job.file.size)
     assert (job.status, job.mode, job.started_by) == ("queued", "good_rows", hq_admin)
     assert job.original_name == "members.csv"
     assert job.file.name.startswith("imports/source/") and "members" not in job.file.name
@@ -115,7 +101,7 @@ def test_branch_staff_cannot_reach_the_import_admin_or_report(client, reviewer, 
 def test_task_runs_a_job_once(tokyo, settings, django_capture_on_commit_callbacks):
     EmployerFactory(symbol="13000001")
     with (
-        mock.patch.object(tasks.run_import, "delay"),
+        mock.patch.object(tasks.run_import, "apply_async"),
         django_capture_on_commit_callbacks(execute=True),
     ):
         job = service.submit_job(

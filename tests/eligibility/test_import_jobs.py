@@ -41,7 +41,7 @@ def employer(tokyo):
 
 def submit(rows, *, mode=ImportJob.Mode.ALL_OR_NOTHING, data: bytes | None = None) -> ImportJob:
     data = csv_text(rows).encode() if data is None else data
-    with mock.patch.object(tasks.run_import, "delay"):
+    with mock.patch.object(tasks.run_import, "apply_async"):
         return service.submit_job(
             kind=ImportJob.Kind.MEMBERS,
             mode=mode,
@@ -137,12 +137,13 @@ def test_sweep_queues_again_a_job_whose_message_was_lost(
     job = submit([member_row(SYMBOL)])
     later = timezone.now() + timedelta(seconds=settings.IMPORT_REQUEUE_AFTER + 1)
     with (
-        mock.patch.object(tasks.run_import, "delay") as delay,
+        mock.patch.object(tasks.run_import, "apply_async") as apply_async,
         django_capture_on_commit_callbacks(execute=True),
     ):
         assert service.sweep_jobs().requeued == 0
         assert service.sweep_jobs(now=later).requeued == 1
-    delay.assert_called_once_with(job.pk)
+    apply_async.assert_called_once()
+    assert apply_async.call_args.args == ((job.pk,),)
     assert len(source_files()) == 1
 
 
@@ -180,19 +181,6 @@ def test_sweep_task_is_scheduled_on_the_default_queue():
 
 
 # --- the job's admin page ---------------------------------------------------------------
-@pytest.fixture
-def hq_admin(hq_admin):
-    from django.contrib.auth.models import Permission
-
-    hq_admin.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="eligibility",
-            codename__in=["add_importjob", "view_importjob"],
-        )
-    )
-    return type(hq_admin).objects.get(pk=hq_admin.pk)
-
-
 @pytest.mark.parametrize("outcome", ["queued", "succeeded", "rejected"])
 def test_headquarters_can_open_any_job(client, hq_admin, employer, tmp_path, outcome):
     if outcome == "queued":
@@ -304,3 +292,14 @@ def test_migration_masks_what_earlier_imports_left(employer):
     text = old.error_report.open("rb").read().decode("utf-8-sig")
     assert NUMBER not in text and dashed not in text and "番号は数字1～8桁" in text
     assert ImportJob.objects.get(pk=running.pk).file.name  # a running job keeps its file
+
+
+def test_the_time_limit_follows_the_file_size(settings):
+    settings.IMPORT_BYTES_PER_SECOND = 1_000_000
+    settings.IMPORT_TIME_LIMIT_MIN = 600
+    settings.IMPORT_TIME_LIMIT = 7200
+    assert service.time_limit_for(0) == 600  # a small file: the floor
+    assert service.time_limit_for(1_500_000_000) == 1500
+    # 40 million rows (~139 bytes a row): ~93 minutes, under the cap the sweep waits for.
+    assert service.time_limit_for(40_000_000 * 139) == 5560
+    assert service.time_limit_for(50 * 10**9) == 7200

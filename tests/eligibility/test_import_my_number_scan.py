@@ -115,22 +115,9 @@ def scan_database() -> dict[str, set[str]]:
     return found
 
 
-@pytest.fixture
-def hq_admin(hq_admin):
-    from django.contrib.auth.models import Permission
-
-    hq_admin.user_permissions.add(
-        *Permission.objects.filter(
-            content_type__app_label="eligibility",
-            codename__in=["add_importjob", "view_importjob"],
-        )
-    )
-    return type(hq_admin).objects.get(pk=hq_admin.pk)
-
-
 def upload_in_admin(client, data: bytes, mode: str, captured) -> ImportJob:
     file = SimpleUploadedFile(f"{NUMBERS[0]}.csv", data, content_type="text/csv")
-    with mock.patch.object(tasks.run_import, "delay"), captured(execute=True):
+    with mock.patch.object(tasks.run_import, "apply_async"), captured(execute=True):
         response = client.post(
             reverse("admin:eligibility_importjob_add"),
             {"kind": "members", "mode": mode, "file": file},

@@ -29,20 +29,27 @@ def employer(tokyo):
     return EmployerFactory(symbol=SYMBOL, branch=tokyo)
 
 
+#: Set by .ci/run's own step for this file: there a skip is a failure, so the forked-child
+#: tests can never be skipped silently (in the full suite, other threads usually exist).
+FORK_TESTS_REQUIRED = os.environ.get("IMPORT_FORK_TESTS_REQUIRED") == "1"
+
+
 def _fork_is_safe() -> None:
     # A forked child inherits locks held by other threads (an earlier test's worker helpers
-    # may still run): service.parse_in_process() never forks then, and neither may a test.
-    # In the full suite there always are: test_import_command.test_import_in_a_fresh_process
-    # takes the process path for real, in a new single-threaded process.
+    # may still run): service.choose_parse_path() never forks then, and neither may a test.
+    # In the full suite there usually are: .ci/run runs this file again on its own, in a new
+    # single-threaded process, with IMPORT_FORK_TESTS_REQUIRED=1.
     if threading.active_count() > 1:
+        if FORK_TESTS_REQUIRED:
+            pytest.fail(f"{threading.active_count()} threads: the forked-child tests cannot run")
         pytest.skip("other threads are running: forking is unsafe")
 
 
 @pytest.mark.parametrize("in_process", [True, False])
-def test_both_pipelines_give_the_same_result(tmp_path, employer, monkeypatch, in_process):
+def test_both_pipelines_give_the_same_result(tmp_path, employer, monkeypatch, settings, in_process):
     if in_process:
         _fork_is_safe()
-    monkeypatch.setattr(service, "PARSE_IN_PROCESS", in_process)
+    settings.IMPORT_PARSE_PATH = "process" if in_process else "thread"
     monkeypatch.setattr(service, "BATCH_SIZE_OTHER", 2)
     monkeypatch.setattr(service, "BATCH_SIZE_POSTGRESQL", 2)
     rows = [
@@ -54,6 +61,7 @@ def test_both_pipelines_give_the_same_result(tmp_path, employer, monkeypatch, in
     ]
     job = run(tmp_path, rows, mode=ImportJob.Mode.GOOD_ROWS)
     assert job.status == ImportJob.Status.SUCCEEDED, job.message
+    assert job.parse_path == settings.IMPORT_PARSE_PATH  # the path asked for is the one run
     assert (job.created_count, job.error_rows, job.processed_rows) == (3, 2, 5)
     assert errors_at(job) == {("4", "生年月日"), ("6", "記号・番号・枝番")}
     assert EligibilityRecord.objects.count() == 3
@@ -62,12 +70,13 @@ def test_both_pipelines_give_the_same_result(tmp_path, employer, monkeypatch, in
     assert (again.created_count, again.updated_count, again.unchanged_count) == (0, 0, 2)
 
 
-def test_broken_file_in_the_child_process_is_named(tmp_path, employer, monkeypatch):
+def test_broken_file_in_the_child_process_is_named(tmp_path, employer, settings):
     _fork_is_safe()
-    monkeypatch.setattr(service, "PARSE_IN_PROCESS", True)
+    settings.IMPORT_PARSE_PATH = "process"
     text = csv_text([member_row(SYMBOL, "1"), member_row(SYMBOL, "2", 住所="東京都港区,芝1-1")])
     cut = text[: text.index('"東京都港区,') + 6].encode("utf-8")  # inside the quoted cell
     job = run(tmp_path, data=cut, mode=ImportJob.Mode.ALL_OR_NOTHING)
+    assert job.parse_path == ImportJob.ParsePath.PROCESS
     assert job.status == ImportJob.Status.REJECTED
     assert errors_at(job) == {("3", "")}
     assert not EligibilityRecord.objects.exists()
@@ -166,3 +175,17 @@ def test_select_by_keys_with_text_keys_and_a_newline(employer):
     assert sql.select_by_keys(
         "SELECT id FROM eligibility_employer", ("symbol",), ("text",), [(SYMBOL,)]
     ) == [(employer.pk,)]
+
+
+def test_the_parse_path_is_chosen_once_and_never_forks_beside_threads(settings):
+    settings.IMPORT_PARSE_PATH = "thread"
+    assert service.choose_parse_path() == ImportJob.ParsePath.THREAD
+    settings.IMPORT_PARSE_PATH = "process"
+    started = threading.Event()
+    helper = threading.Thread(target=started.wait, daemon=True)
+    helper.start()
+    try:
+        assert service.choose_parse_path() == ImportJob.ParsePath.THREAD
+    finally:
+        started.set()
+        helper.join()

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.core.exceptions import ValidationError
 
+from core.errors import Conflict, ServiceError
 from core.models import AuditEvent
 from core.personal_ids import keyed_hash
 from eligibility.models import EligibilityRecord
@@ -74,11 +74,12 @@ def test_record_update_normalises_kana_and_digits(tokyo_admin):
 
 def test_record_update_validates(tokyo_admin):
     record = InsuredRecordFactory(acquired_on=date(2020, 4, 1))
-    with pytest.raises(ValidationError):
+    with pytest.raises(ServiceError) as exc:
         record_update(record=record, actor=tokyo_admin, data={"lost_on": date(2019, 1, 1)})
-    with pytest.raises(ValidationError) as exc:
+    assert exc.value.status == 400 and exc.value.field_errors
+    with pytest.raises(ServiceError) as exc:
         record_update(record=record, actor=tokyo_admin, data={"name_kana": "協会"})
-    assert "name_kana" in exc.value.message_dict
+    assert "name_kana" in exc.value.field_errors
     assert not AuditEvent.objects.exists()
 
 
@@ -153,8 +154,9 @@ def test_set_my_number_accepts_fullwidth_and_hyphens(hq_admin):
 def test_set_my_number_rejects_a_bad_check_digit(hq_admin):
     number = valid_my_number(7)
     wrong = number[:11] + str((int(number[11]) + 1) % 10)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(ServiceError) as exc:
         person_set_my_number(person=PersonFactory(), raw=wrong, actor=hq_admin)
+    assert "my_number" in exc.value.field_errors
     assert "検査用数字" in str(exc.value)
     assert wrong not in str(exc.value)
     assert not AuditEvent.objects.exists()
@@ -163,9 +165,10 @@ def test_set_my_number_rejects_a_bad_check_digit(hq_admin):
 def test_set_my_number_refuses_one_registered_to_someone_else(hq_admin):
     number = valid_my_number(99)
     PersonFactory(my_number=number)
-    with pytest.raises(ValidationError) as exc:
+    with pytest.raises(Conflict) as exc:
         person_set_my_number(person=PersonFactory(), raw=number, actor=hq_admin)
     assert "別の加入者" in str(exc.value)
+    assert exc.value.status == 409
 
 
 @pytest.mark.django_db
