@@ -66,9 +66,15 @@ def _message(exc: exceptions.APIException, request: Request | None) -> str:
     return _("送信内容を解釈できません。JSON などの形式が正しいか確認してください。")
 
 
+#: DRF's parsers raise these untranslated, with the parser's own English reason after them.
+_DRF_PARSE_ERRORS = ("JSON parse error - ", "Multipart form parse error - ")
+
+
 def _is_default(exc: exceptions.APIException) -> bool:
     detail = force_str(exc.detail) if not isinstance(exc.detail, list | dict) else ""
-    return detail == force_str(exc.default_detail) or detail.isascii()
+    if isinstance(exc, exceptions.ParseError) and detail.startswith(_DRF_PARSE_ERRORS):
+        return True
+    return detail == force_str(exc.default_detail)
 
 
 def framework_message(exc: Exception, context: dict[str, Any]) -> str | None:
