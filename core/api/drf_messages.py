@@ -54,9 +54,10 @@ def _message(exc: exceptions.APIException, request: Request | None) -> str:
             "multipart/form-data で送ってください。"
         ).format(media_type=media_type)
     if isinstance(exc, exceptions.Throttled):
-        if exc.wait is not None:
+        wait = getattr(exc, "wait", None)  # set by Throttled.__init__ (not in the stubs)
+        if wait is not None:
             return _("リクエストが多すぎます。{wait} 秒後にもう一度お試しください。").format(
-                wait=exc.wait
+                wait=wait
             )
         return _("リクエストが多すぎます。しばらくしてからもう一度お試しください。")
     if isinstance(exc, exceptions.PermissionDenied):
