@@ -32,6 +32,7 @@ MEMBER_FACING: tuple[str, ...] = (
     "core/member_site.py",
     "core/views.py",
     "core/uploads.py",
+    "core/api/",
     "returns/templates/returns/mailbox.html",
     "returns/templates/returns/message.html",
     "returns/views.py",

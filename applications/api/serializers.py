@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from applications.forms_catalogue import (
@@ -63,7 +64,10 @@ class FieldSpecSerializer(serializers.Serializer):
     name = serializers.CharField()
     label = serializers.CharField()
     type = serializers.CharField(
-        help_text="text, multiline, kana, digits, integer, money, date, month, choice, boolean"
+        help_text=_(
+            "項目の種類: text, multiline, kana, digits, integer, money, date, month, "
+            "choice, boolean"
+        )
     )
     required = serializers.BooleanField()
     max_length = serializers.IntegerField(allow_null=True)
@@ -105,6 +109,11 @@ class AttachmentSpecSerializer(serializers.Serializer):
         return {"field": spec.required_when.field, "values": list(spec.required_when.values)}
 
 
+@extend_schema_serializer(
+    description=_(
+        "申請書カタログの1件。加入者アプリと社会保険労務士のクライアントが入力画面を作るための定義。"
+    )
+)
 class FormSerializer(serializers.Serializer):
     """One form of the catalogue, as the member app and attorney clients render it."""
 
@@ -238,6 +247,11 @@ class _AttachmentsMixin(serializers.Serializer):
         return attrs
 
 
+@extend_schema_serializer(
+    description=_(
+        "新しい申請（または下書き）。添付ファイルがあれば multipart/form-data、なければ JSON。"
+    )
+)
 class FilingInputSerializer(_AttachmentsMixin, _RecordChoiceMixin):
     """A new application (or draft). multipart/form-data with files, or JSON without."""
 
@@ -259,6 +273,7 @@ class FilingInputSerializer(_AttachmentsMixin, _RecordChoiceMixin):
     )
 
 
+@extend_schema_serializer(description=_("下書きの変更。指定しなかった項目はそのまま残ります。"))
 class DraftUpdateSerializer(_RecordChoiceMixin):
     """Changes to a draft; what is left out stays as it is."""
 
@@ -267,6 +282,9 @@ class DraftUpdateSerializer(_RecordChoiceMixin):
     resubmission_of = serializers.IntegerField(required=False, allow_null=True, min_value=1)
 
 
+@extend_schema_serializer(
+    description=_("下書きの提出。data / bank_account を指定しなければ保存済みの内容で提出します。")
+)
 class DraftSubmitSerializer(_AttachmentsMixin, _RecordChoiceMixin):
     """Submitting a draft: its stored data unless ``data`` / ``bank_account`` are given."""
 
@@ -357,6 +375,9 @@ class StatusChangeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    description=_("申請者から見た申請の全体: 加入者の項目、申請内容、添付ファイル、状態の履歴。")
+)
 class ApplicationDetailSerializer(ApplicationListSerializer):
     """The whole application as its applicant sees it: member fields, data, files, history."""
 

@@ -17,6 +17,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.api.drf_messages import framework_message
 from core.api.parsers import PayloadTooLarge
 from core.errors import INVALID_INPUT_MESSAGE as VALIDATION_DETAIL
 from core.errors import ServiceError
@@ -70,5 +71,6 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         response.status_code = status.HTTP_400_BAD_REQUEST
     else:
         detail = response.data.get("detail") if isinstance(response.data, dict) else None
+        detail = framework_message(exc, context) or detail
         response.data = {"detail": str(detail or exc), "errors": {}}
     return response

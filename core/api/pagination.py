@@ -12,6 +12,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.pagination import Cursor, CursorPagination
 
@@ -33,6 +34,11 @@ class IdCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     invalid_cursor_message = INVALID_CURSOR_MESSAGE
+    # Lazy, as DRF's own (translated when the schema is built); the stubs say str.
+    cursor_query_description = _(  # type: ignore[assignment]
+        "次・前のページの位置。前の応答の next / previous の URL をそのまま使ってください。"
+    )
+    page_size_query_description = _("1ページの件数（最大200件、省略時50件）。")  # type: ignore[assignment]
 
     def paginate_queryset(self, queryset: Any, request: Any, view: Any = None) -> Any:
         self._model = queryset.model

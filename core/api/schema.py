@@ -30,6 +30,7 @@ ERROR_DESCRIPTIONS: dict[str, str] = {
     "401": "未ログイン、またはトークンが無効",
     "403": "この操作の権限がない",
     "404": "見つからない（他の方のデータ、無効なカーソルを含む）",
+    "409": "現在の状態ではこの操作はできない（すでに提出済みなど）",
     "429": "リクエストが多すぎる。Retry-After の秒数の後に再試行",
 }
 
@@ -75,6 +76,8 @@ class ProjectAutoSchema(AutoSchema):
         error_ref = None
         for code, response in responses.items():
             if code.startswith("4") and "content" not in response:
+                if str(response.get("description", "")) in ("", "No response body"):
+                    response["description"] = ERROR_DESCRIPTIONS.get(code, "エラー")
                 if error_ref is None:
                     error_ref = self.resolve_serializer(ERROR_SERIALIZER, "response").ref
                 response["content"] = {"application/json": {"schema": error_ref}}

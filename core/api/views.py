@@ -1,20 +1,25 @@
 from collections.abc import Mapping
 
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.serializers import MeSerializer
+from core.api.serializers import MeSerializer, TokenRequestSerializer
 from core.auth.ratelimit import sign_in_wait, too_many_attempts_message
 
 
 class MeView(APIView):
     """The signed-in account."""
 
-    @extend_schema(responses=MeSerializer)
+    @extend_schema(
+        summary=_("ログイン中のアカウント"),
+        description=_("ログイン中のアカウント（種別・支部）を返します。"),
+        responses={200: OpenApiResponse(MeSerializer, description=_("ログイン中のアカウント"))},
+    )
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(request.user).data)
 
@@ -27,7 +32,23 @@ class TokenView(ObtainAuthToken):
 
     #: 429 of the sign-in rate limit (not a DRF throttle, so listed for the schema).
     schema_error_codes = ["429"]
+    serializer_class = TokenRequestSerializer
 
+    @extend_schema(
+        summary=_("API トークンの発行"),
+        description=_(
+            "ID とパスワードでログインし、API トークンを返します"
+            "（社会保険労務士・職員のクライアント用）。"
+            "以後の要求には「Authorization: Token <トークン>」ヘッダーを付けてください。"
+            "ログインの回数制限（アカウントごと・接続元ごと）を超えると "
+            "429 と Retry-After を返します。"
+            "続けて失敗するとアカウントは一定時間ロックされます（既定では5回で30分）。"
+        ),
+        request=TokenRequestSerializer,
+        responses={
+            200: OpenApiResponse(TokenRequestSerializer, description=_("発行された API トークン"))
+        },
+    )
     def post(self, request: Request, *args, **kwargs) -> Response:
         data = request.data
         account = data.get("username") if isinstance(data, Mapping) else None

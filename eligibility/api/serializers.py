@@ -6,7 +6,8 @@ import logging
 from datetime import date
 
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema_field
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core.jp.errors import JapaneseValueError
@@ -68,6 +69,7 @@ class RecordSerializer(serializers.ModelSerializer):
             return None
 
 
+@extend_schema_serializer(description=_("加入者本人の資格情報。現在の資格かどうかも示します。"))
 class MemberRecordSerializer(RecordSerializer):
     """A member's own record, with whether it is the current one."""
 
@@ -81,6 +83,11 @@ class MemberRecordSerializer(RecordSerializer):
         return record.pk == self.context.get("current_record_id")
 
 
+@extend_schema_serializer(
+    description=_(
+        "職員の検索で見つかった資格情報。加入者と、被扶養者の場合は被保険者の資格情報も含みます。"
+    )
+)
 class StaffRecordSerializer(RecordSerializer):
     """A record found by a staff lookup: also the person and, for a dependent, the insured."""
 
