@@ -34,7 +34,7 @@ def returned_for_member(reviewer):
 
 
 @pytest.mark.parametrize("language", ["ja", "en"])
-def test_member_resubmits_a_returned_application(phone, reviewer, language):
+def test_member_resubmits_a_returned_application(phone, reviewer, language):  # noqa: F811
     page = phone
     member, message = returned_for_member(reviewer)
     member_sign_in(page, member, "/applications/mine/")
