@@ -27,6 +27,7 @@ from core.audit import record_event
 from core.member_site import applicant_required
 from core.models import AuditEvent
 from core.scoping import branch_scope
+from returns.selectors import message_ids_for as return_message_ids
 
 #: Applications per page on the member's list.
 MEMBER_PAGE_SIZE = 20
@@ -48,11 +49,16 @@ def member_list(request: HttpRequest) -> HttpResponse:
     rows = list(qs[: MEMBER_PAGE_SIZE + 1])
     more = len(rows) > MEMBER_PAGE_SIZE
     rows = rows[:MEMBER_PAGE_SIZE]
+    message_ids = return_message_ids(
+        user=request.user,
+        application_ids=[a.pk for a in rows if a.status == ApplicationStatus.RETURNED],
+    )
     items = [
         {
             "obj": a,
             "form_name": presentation.form_name(a.form_code, a.form_version),
             "by_attorney": a.applicant_id != request.user.pk,
+            "message_id": message_ids.get(a.pk),
         }
         for a in rows
     ]

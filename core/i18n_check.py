@@ -35,6 +35,8 @@ MEMBER_FACING: tuple[str, ...] = (
     "core/api/",
     "returns/templates/returns/mailbox.html",
     "returns/templates/returns/message.html",
+    "returns/templates/returns/resubmit.html",
+    "returns/templates/returns/_resubmit_file_form.html",
     "returns/views.py",
 )
 

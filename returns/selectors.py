@@ -6,6 +6,7 @@ Scope is the recipient: a message, a package or a file of anyone else is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
@@ -34,6 +35,17 @@ def mailbox_for(*, user: Any) -> QuerySet[ReturnMessage]:
         .annotate(has_files=Exists(ready))
         .order_by("-id")
     )
+
+
+def message_ids_for(*, user: Any, application_ids: Iterable[int]) -> dict[int, int]:
+    """The user's message id per returned application (application id -> message id), for a
+    list page: one query whatever the number of applications. Messages addressed to someone
+    else (an attorney who filed for the member) are left out."""
+    ids = list(application_ids)
+    if not ids or not _is_applicant(user):
+        return {}
+    rows = ReturnMessage.objects.filter(recipient_id=user.pk, application_id__in=ids)
+    return dict(rows.values_list("application_id", "pk"))
 
 
 def message_for(*, user: Any, pk: int) -> ReturnMessage:

@@ -1,19 +1,29 @@
 """Web mailbox (電子ポスト) for members and attorneys: the list, one message with its files.
 
-Server-rendered, Japanese, mobile-friendly. Files are downloaded through the same signed,
-short-lived, audit-logged links as the API (:mod:`returns.api.views`). Another person's
-message is a 404.
+Server-rendered, Japanese and English, mobile-friendly. From a message (or an uploaded
+resubmission file) the applicant starts a resubmission draft and continues on the member
+site's entry page (:mod:`applications.web.views`), the returned application's attachments
+carried over as the entry page's pending files (replaceable there). Files are downloaded
+through the same signed, short-lived, audit-logged links as the API
+(:mod:`returns.api.views`). Another person's message is a 404.
 """
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from applications import presentation
-from core.errors import NotFound
+from applications.models import Application
+from applications.web import pending
+from core.errors import NotFound, ServiceError
+from core.member_site import applicant_required
+from core.uploads import UploadError, validate_upload
 from returns import selectors, services
 from returns.api.serializers import file_url, zip_url
 
@@ -84,4 +94,71 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "zip_url": zip_url(request, message) if package else None,
             "package": package,
         },
+    )
+
+
+# --- resubmission ----------------------------------------------------------------------------
+
+
+def _carry_attachments(request: HttpRequest, draft: Application) -> None:
+    """The returned application's attachments become the entry page's pending files (checked
+    again like any upload), unless this draft already has pending files (started again)."""
+    if pending.pending_for(request, draft.pk) or draft.resubmission_of is None:
+        return
+    ids = list(draft.resubmission_of.attachments.values_list("pk", flat=True))
+    for kind, name, content in services.resubmission_attachments(
+        actor=request.user, draft=draft, reuse=ids
+    ):
+        try:
+            clean = validate_upload(content, filename=name)
+        except UploadError:
+            continue  # no longer accepted: the member attaches it again
+        pending.add(request, draft.pk, kind, clean)
+
+
+@require_POST
+@applicant_required
+def resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    """「この申請を修正して再申請する」: a draft prefilled from the message's returned
+    application, then the member site's entry page."""
+    try:
+        message = selectors.message_for(user=request.user, pk=pk)
+    except NotFound:
+        raise Http404 from None
+    try:
+        draft = services.resubmission_start(
+            actor=request.user, application_id=message.application_id, request=request
+        )
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("returns:message", pk=pk)
+    _carry_attachments(request, draft)
+    return redirect("applications:file-entry", pk=draft.pk)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@applicant_required
+def resubmit_file(request: HttpRequest) -> HttpResponse:
+    """Upload the resubmission file (JSON): the same service as the API; a refused file's
+    message goes beside the field and nothing is created."""
+    errors: list[str] = []
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            errors = [_("再申請用ファイル（JSON）を選択してください。")]
+        else:
+            content = upload.read(settings.RETURNS_RESUBMISSION_MAX_BYTES + 1)
+            try:
+                draft = services.resubmission_start(
+                    actor=request.user, file_content=content, request=request
+                )
+            except ServiceError as exc:
+                errors = [exc.message]
+                errors += [m for ms in exc.field_errors.values() for m in ms]
+            else:
+                _carry_attachments(request, draft)
+                return redirect("applications:file-entry", pk=draft.pk)
+    return render(
+        request, "returns/resubmit.html", {"errors": errors}, status=400 if errors else 200
     )

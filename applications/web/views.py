@@ -274,6 +274,7 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
                 data=values,
                 bank_account=bank,
                 draft=draft,
+                resubmission_of=draft.resubmission_of,
                 request=request,
             )
             if action == "confirm" and not errors:
@@ -285,6 +286,7 @@ def entry(request: HttpRequest, pk: int) -> HttpResponse:
                     bank_account=bank,
                     attachments=pending.contents(request, draft.pk),
                     draft=draft,
+                    resubmission_of=draft.resubmission_of,
                 )
                 return redirect("applications:file-confirm", pk=draft.pk)
         except FormDataError as exc:
@@ -355,6 +357,7 @@ def confirm(request: HttpRequest, pk: int) -> HttpResponse:
                 attachments=pending.contents(request, draft.pk),
                 idempotency_key=f"site-draft-{draft.pk}",
                 draft=draft,
+                resubmission_of=draft.resubmission_of,
                 request=request,
             )
         except FormDataError as exc:
