@@ -284,3 +284,9 @@ LOGGING = {
         "fontTools": {"level": "ERROR"},
     },
 }
+
+# --- Notices (資格情報のお知らせ, 資格確認書) ------------------------------------------------
+# 資格確認書: valid up to this many years from issue (the insurer sets it, at most 5; seed 002).
+NOTICE_CERTIFICATE_VALID_YEARS = env.int("NOTICE_CERTIFICATE_VALID_YEARS", default=5)
+# Where the notice's QR code leads (マイナポータル).
+NOTICE_MYNAPORTAL_URL = env("NOTICE_MYNAPORTAL_URL", default="https://myna.go.jp/")

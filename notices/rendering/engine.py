@@ -1,0 +1,307 @@
+"""Typst compilation of a template with a list of items, fitted values and forked workers."""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import segno
+import typst
+
+from notices.rendering.fitting import Box, fit_size, widths_for
+
+TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "notices"
+
+# Noto Sans CJK JP for text, IPAmj Mincho for names (Debian fonts-noto-cjk,
+# fonts-ipamj-mincho). Only these folders are scanned: no other font of the system is
+# picked as a silent substitute.
+DEFAULT_FONT_PATHS: tuple[str, ...] = (
+    "/usr/share/fonts/opentype/noto",
+    "/usr/share/fonts/truetype/ipamj",
+)
+
+# Typst keeps the whole document, and its caches, in memory while it works: a file holds
+# at most this many items (members), so that a forked child stays under 400 MB RSS.
+ITEMS_PER_FILE = 200
+
+# A fixed QR mask pattern: choosing the best of the eight (segno's default) costs 1 ms a
+# code, five times the rest of the encoding; every mask decodes.
+QR_MASK = 2
+
+Item = Mapping[str, Any]
+
+# Typst starts its worker threads at the first compilation. A process forked after that
+# inherits the threads' locks but not the threads and hangs: after an in-process
+# compilation, render_files no longer forks.
+_compiled_in_process = False
+
+
+class RenderError(RuntimeError):
+    """A template could not be compiled, or a forked renderer failed."""
+
+
+@dataclass(frozen=True, slots=True)
+class FieldBox:
+    """Where a template put one value, and the font size it got (points, from the top left)."""
+
+    id: str
+    key: str
+    value: str
+    page: int
+    x: float
+    y: float
+    w: float
+    h: float
+    size: float
+    max: float
+    min: float
+    font: list[str]
+    weight: str
+    fitted: bool  # sized by the renderer (else measured by the template: a header's value)
+
+
+class Renderer:
+    """One template, compiled with a list of items at a time.
+
+    The compiler (fonts, parsed template) is built once: build one ``Renderer`` per template
+    and process (:func:`renderer` caches them). ``render`` compiles in this process;
+    ``render_files`` compiles each file in a forked child, so that Typst's caches go with the
+    child and a process writing 100,000 pages stays small.
+    """
+
+    def __init__(self, template: str, *, font_paths: Sequence[str] = DEFAULT_FONT_PATHS):
+        if not (TEMPLATE_DIR / template).is_file():
+            raise FileNotFoundError(TEMPLATE_DIR / template)
+        self.template = template
+        self.font_paths = tuple(font_paths)
+        # Typst reads files only below its root (links resolved): the templates are copied
+        # to a folder of this process, beside the static layers compiled from them.
+        self._root = Path(tempfile.mkdtemp(prefix="notices-templates-"))
+        atexit.register(shutil.rmtree, self._root, True)
+        for source in TEMPLATE_DIR.iterdir():
+            if source.is_file():
+                shutil.copyfile(source, self._root / source.name)
+        self._statics: dict[str, str] = {}
+        self._compiler = self._new_compiler()
+        self._boxes: tuple[Box, ...] | None = None
+
+    def _new_compiler(self, **sys_inputs: str) -> typst.Compiler:
+        return typst.Compiler(
+            str(self._root / self.template),
+            root=str(self._root),
+            font_paths=list(self.font_paths),
+            ignore_system_fonts=True,
+            sys_inputs=sys_inputs,
+        )
+
+    def _with_static(self, common: Mapping[str, Any] | None) -> dict[str, Any]:
+        """``common`` naming the static layer (``_static``), compiled once per distinct common
+        data (in a child while this process has not compiled: see _compiled_in_process)."""
+        common = dict(common or {})
+        data = self._data([{}], common)
+        name = self._statics.get(data)
+        if name is None:
+            name = f"static-{len(self._statics) + 1}.pdf"
+
+            def compile_static() -> bytes:
+                return self._new_compiler(data=data, layer="static").compile(
+                    format="pdf", pdf_tags=False
+                )
+
+            pdf = compile_static() if _compiled_in_process else _in_child(compile_static)
+            (self._root / name).write_bytes(pdf)
+            self._statics[data] = name
+        return {**common, "_static": name}
+
+    @staticmethod
+    def _data(items: Sequence[Item], common: Mapping[str, Any] | None) -> str:
+        return json.dumps(
+            {"common": dict(common or {}), "items": list(items)},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+
+    # --- fitting -------------------------------------------------------------------------
+
+    def field_boxes(self, items: Sequence[Item], *, common: Mapping[str, Any] | None = None):
+        """Every field as the template laid ``items`` out: box, value, fitted size."""
+        global _compiled_in_process
+        _compiled_in_process = True
+        compiler = self._new_compiler(data=self._data(items, common), probe="1", layer="all")
+        try:
+            found = json.loads(compiler.query("metadata", field="value", format="json"))
+        except typst.TypstError as exc:
+            raise RenderError(str(exc)) from exc
+        return [FieldBox(**entry) for entry in found]
+
+    def boxes(self, sample: Item, common: Mapping[str, Any] | None = None) -> tuple[Box, ...]:
+        """The template's boxes, read once from a layout of ``sample`` (cached)."""
+        if self._boxes is None:
+            if _compiled_in_process:
+                found = self.field_boxes([sample], common=common)
+            else:  # keep this process fork-safe: lay the sample out in a child
+                raw = _in_child(
+                    lambda: json.dumps(
+                        [vars_of(b) for b in self.field_boxes([sample], common=common)]
+                    ).encode()
+                )
+                found = [FieldBox(**entry) for entry in json.loads(raw)]
+            unique: dict[str, Box] = {}
+            for b in found:
+                if not b.fitted and b.key not in sample:
+                    continue  # not an item's value (a header's): the template measures it
+                unique.setdefault(
+                    b.id,
+                    Box(b.id, b.key, b.w, b.h, b.max, b.min, tuple(b.font), b.weight),
+                )
+            self._boxes = tuple(unique.values())
+        return self._boxes
+
+    def fitted(self, items: Sequence[Item], common: Mapping[str, Any] | None) -> list[dict]:
+        """The items with ``_fit``: the font size of each of their boxes."""
+        if not items:
+            return []
+        boxes = [
+            (b, widths_for(b.fonts, b.weight, self.font_paths))
+            for b in self.boxes(items[0], common)
+        ]
+        out = []
+        for item in items:
+            fit = {}
+            for box, widths in boxes:
+                value = item.get(box.key)
+                fit[box.id] = fit_size(box, "" if value is None else str(value), widths)
+            out.append({**item, "_fit": fit})
+        return out
+
+    # --- output --------------------------------------------------------------------------
+
+    def render(
+        self,
+        items: Sequence[Item],
+        *,
+        common: Mapping[str, Any] | None = None,
+        reference: bool = False,
+    ) -> bytes:
+        """One PDF of all ``items``, compiled in this process (keep to ITEMS_PER_FILE).
+
+        ``reference``: lay every page out in full (layer "all"), static parts included,
+        instead of drawing the static layer compiled once: the plain rendering to compare.
+        """
+        global _compiled_in_process
+        fitted = self.fitted(items, common)
+        layer = "all" if reference else "fields"
+        data = self._data(fitted, common if reference else self._with_static(common))
+        _compiled_in_process = True
+        try:
+            return self._compiler.compile(
+                format="pdf", sys_inputs={"data": data, "layer": layer}, pdf_tags=False
+            )
+        except typst.TypstError as exc:
+            raise RenderError(str(exc)) from exc
+
+    def render_files(
+        self,
+        items: Iterable[Item],
+        directory: Path,
+        *,
+        common: Mapping[str, Any] | None = None,
+        per_file: int = ITEMS_PER_FILE,
+        stem: str = "part",
+    ) -> Iterator[Path]:
+        """Write ``items`` as PDFs of at most ``per_file`` items each; yield each path.
+
+        Each file is compiled in a forked child (unless this process has already compiled
+        in-process, see ``_compiled_in_process``).
+        """
+        directory.mkdir(parents=True, exist_ok=True)
+        static_common = self._with_static(common)
+        iterator = iter(items)
+        number = 0
+        while chunk := list(islice(iterator, per_file)):
+            number += 1
+            path = directory / f"{stem}-{number:05d}.pdf"
+            fitted = self.fitted(chunk, common)  # in the parent: the font widths stay cached
+            data = self._data(fitted, static_common)
+
+            def write(path: Path = path, data: str = data) -> bytes:
+                pdf = self._compiler.compile(
+                    format="pdf", sys_inputs={"data": data, "layer": "fields"}, pdf_tags=False
+                )
+                path.write_bytes(pdf)
+                return b""
+
+            if _compiled_in_process:
+                write()
+            else:
+                _in_child(write)
+            yield path
+
+
+def vars_of(box: FieldBox) -> dict[str, Any]:
+    return {name: getattr(box, name) for name in FieldBox.__slots__}
+
+
+def _in_child(work) -> bytes:
+    """Run ``work`` in a forked child; return the bytes it returned (through a pipe)."""
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        status = 0
+        try:
+            os.close(read_end)
+            result = work()
+            with os.fdopen(write_end, "wb") as pipe:
+                pipe.write(result)
+        except BaseException as exc:
+            try:
+                os.write(2, f"notices renderer child: {exc!r}\n".encode())
+            finally:
+                status = 1
+        os._exit(status)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        result = pipe.read()
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RenderError(f"the forked renderer failed (status {status})")
+    return result
+
+
+@functools.cache
+def renderer(template: str) -> Renderer:
+    """The process's renderer of ``template`` (fonts loaded once per process)."""
+    return Renderer(template)
+
+
+def qr_svg(payload: str, *, error: str = "m") -> str:
+    """A QR code as a small SVG: one path of the dark modules, runs of a row merged.
+
+    Drawn from segno's module matrix; segno's own SVG writer costs about ten times more.
+    """
+    matrix = segno.make_qr(payload, error=error, boost_error=False, mask=QR_MASK).matrix
+    size = len(matrix) + 8  # a quiet zone of 4 modules
+    parts: list[str] = []
+    for y, row in enumerate(matrix, start=4):
+        x, n = 0, len(row)
+        while x < n:
+            if row[x]:
+                start = x
+                while x < n and row[x]:
+                    x += 1
+                parts.append(f"M{start + 4} {y}h{x - start}v1h-{x - start}z")
+            else:
+                x += 1
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}">'
+        f'<path d="{"".join(parts)}"/></svg>'
+    )
