@@ -312,6 +312,8 @@ NOTICE_CHUNK_LEASE = env.int("NOTICE_CHUNK_LEASE", default=10 * 60)
 # S3-compatible one (django-storages), e.g. STORAGES["mailing"] = {"BACKEND":
 # "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": ..., "endpoint_url": ...}}.
 NOTICE_STORAGE = env("NOTICE_STORAGE", default="default")
+# The queue of the chunks and outputs (workers: celery -A config worker -Q bulk).
+NOTICE_QUEUE = env("NOTICE_QUEUE", default="bulk")
 CELERY_TASK_ROUTES["notices.tasks.sweep_batches"] = {"queue": "default"}
 CELERY_BEAT_SCHEDULE["notices-sweep-batches"] = {
     "task": "notices.tasks.sweep_batches",

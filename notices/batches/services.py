@@ -160,9 +160,11 @@ def preview(batch_id: int, *, actor: Any, today: date | None = None) -> list[Pre
 def _enqueue(chunk_ids: list[int]) -> None:
     from notices.tasks import render_chunk
 
+    queue = settings.NOTICE_QUEUE
+
     def send() -> None:
         for chunk_id in chunk_ids:
-            render_chunk.delay(chunk_id)
+            render_chunk.apply_async((chunk_id,), queue=queue)
 
     transaction.on_commit(send)
 
@@ -351,7 +353,8 @@ def _maybe_finish(batch_id: int) -> None:
 def _finish_later(batch_id: int) -> None:
     from notices.tasks import finish_batch
 
-    transaction.on_commit(lambda: finish_batch.delay(batch_id))
+    queue = settings.NOTICE_QUEUE
+    transaction.on_commit(lambda: finish_batch.apply_async((batch_id,), queue=queue))
 
 
 def finish_batch(batch_id: int) -> bool:
