@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.audit import record_event
 from core.errors import Conflict, NotAllowed, ServiceError
+from core.models import AuditEvent
 from eligibility.models import EligibilityRecord
 from notices.batches import planning
 from notices.batches.models import (
@@ -33,6 +34,7 @@ logger = logging.getLogger(__name__)
 
 Status = MailingBatch.Status
 State = MailingItem.State
+Action = AuditEvent.Action
 
 
 class BatchInputError(ServiceError):
@@ -86,33 +88,22 @@ def define_batch(
     """A batch in state 定義済み: nothing planned yet. Wrong input raises BatchInputError."""
     today = today or _today()
     _check_actor(actor, branch_id)
-    errors: dict[str, list[str]] = {}
-    if kind not in Kind.values or kind == Kind.RESEND:
-        errors["kind"] = ["発送の種類を選んでください。"]
     if kind == Kind.NOTICE_ACQUIRED:
-        if date_from is None or date_to is None:
-            errors["date_from"] = ["資格取得日の期間（から・まで）を入力してください。"]
-        elif date_from > date_to:
-            errors["date_to"] = ["期間の「まで」は「から」以降の日付にしてください。"]
         as_of = as_of or date_to
     if kind == Kind.CERTIFICATE_STANDING:
         as_of = today
     if kind in (Kind.REISSUE_NOTICE, Kind.REISSUE_CERTIFICATE):
         as_of = as_of or today
-        if record_id is None or not EligibilityRecord.objects.filter(pk=record_id).exists():
-            errors["record"] = ["再交付する資格を選んでください。"]
-    if as_of is None:
-        errors.setdefault("as_of", ["抽出日（基準日）を入力してください。"])
-    elif as_of > today:
-        errors["as_of"] = ["抽出日（基準日）に未来の日付は指定できません。"]
-    elif date_to is not None and date_to > today:
-        errors["date_to"] = ["期間の「まで」に未来の日付は指定できません。"]
-    if (tracked_first is None) != (tracked_last is None):
-        errors["tracked_last"] = ["特定記録番号の範囲は「から」と「まで」を両方入力してください。"]
-    elif tracked_first is not None and tracked_first > tracked_last:
-        errors["tracked_last"] = ["特定記録番号の「まで」は「から」以上にしてください。"]
-    elif tracked_first is not None and _range_overlaps(tracked_first, tracked_last):
-        errors["tracked_first"] = ["この特定記録番号の範囲は、ほかの発送バッチと重なっています。"]
+    errors = definition_errors(
+        kind=kind,
+        as_of=as_of,
+        date_from=date_from,
+        date_to=date_to,
+        record_id=record_id,
+        tracked_first=tracked_first,
+        tracked_last=tracked_last,
+        today=today,
+    )
     if errors:
         first = next(iter(errors.values()))[0]
         raise BatchInputError(first, field_errors=errors)
@@ -129,8 +120,46 @@ def define_batch(
         tracked_last=tracked_last,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
-    record_event(actor=actor, action="create", obj=batch, changes={"kind": kind})
+    record_event(actor=actor, action=Action.CREATE, obj=batch, changes={"kind": kind})
     return batch
+
+
+def definition_errors(
+    *,
+    kind: str,
+    as_of: date | None,
+    date_from: date | None,
+    date_to: date | None,
+    record_id: int | None,
+    tracked_first: int | None,
+    tracked_last: int | None,
+    today: date,
+) -> dict[str, list[str]]:
+    """What is wrong with a batch's definition, by field (Japanese); empty when nothing."""
+    errors: dict[str, list[str]] = {}
+    if kind not in Kind.values or kind == Kind.RESEND:
+        errors["kind"] = ["発送の種類を選んでください。"]
+    if kind == Kind.NOTICE_ACQUIRED:
+        if date_from is None or date_to is None:
+            errors["date_from"] = ["資格取得日の期間（から・まで）を入力してください。"]
+        elif date_from > date_to:
+            errors["date_to"] = ["期間の「まで」は「から」以降の日付にしてください。"]
+    reissue = kind in (Kind.REISSUE_NOTICE, Kind.REISSUE_CERTIFICATE)
+    if reissue and not EligibilityRecord.objects.filter(pk=record_id).exists():
+        errors["record"] = ["再交付する資格を選んでください。"]
+    if as_of is None:
+        errors.setdefault("as_of", ["抽出日（基準日）を入力してください。"])
+    elif as_of > today:
+        errors["as_of"] = ["抽出日（基準日）に未来の日付は指定できません。"]
+    elif date_to is not None and date_to > today:
+        errors["date_to"] = ["期間の「まで」に未来の日付は指定できません。"]
+    if (tracked_first is None) != (tracked_last is None):
+        errors["tracked_last"] = ["特定記録番号の範囲は「から」と「まで」を両方入力してください。"]
+    elif tracked_first is not None and tracked_first > tracked_last:
+        errors["tracked_last"] = ["特定記録番号の「まで」は「から」以上にしてください。"]
+    elif tracked_first is not None and _range_overlaps(tracked_first, tracked_last):
+        errors["tracked_first"] = ["この特定記録番号の範囲は、ほかの発送バッチと重なっています。"]
+    return errors
 
 
 def _range_overlaps(first: int, last: int, *, exclude: int | None = None) -> bool:
@@ -222,7 +251,12 @@ def _start(batch: MailingBatch, planned: int, actor: Any) -> None:
     if not chunks:
         batch.finished_at = batch.launched_at
     batch.save()
-    record_event(actor=actor, action="launch", obj=batch, changes={"planned": planned})
+    record_event(
+        actor=actor,
+        action=Action.STATUS,
+        obj=batch,
+        changes={"operation": "launch", "planned": planned},
+    )
     _enqueue(list(batch.chunks.values_list("pk", flat=True)))
 
 
@@ -234,7 +268,7 @@ def _set_status(batch_id: int, actor: Any, allowed: set[str], to: str, action: s
             raise Conflict(f"「{label}」の発送バッチにはこの操作はできません。")
         batch.status = to
         batch.save(update_fields=["status"])
-        record_event(actor=actor, action=action, obj=batch)
+        record_event(actor=actor, action=Action.STATUS, obj=batch, changes={"operation": action})
     return batch
 
 
@@ -280,7 +314,12 @@ def retry_failures(batch_id: int, *, actor: Any) -> int:
             batch.status = Status.RUNNING
             batch.finished_at = None
             batch.save(update_fields=["status", "finished_at"])
-        record_event(actor=actor, action="retry", obj=batch, changes={"items": count})
+        record_event(
+            actor=actor,
+            action=Action.STATUS,
+            obj=batch,
+            changes={"operation": "retry", "items": count},
+        )
         if batch.status == Status.RUNNING:
             _enqueue(list(chunks.values_list("pk", flat=True)))
     return count
