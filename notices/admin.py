@@ -21,6 +21,8 @@ from core.scoping import BranchScopedAdminMixin
 from notices.batches import selectors, services
 from notices.batches.models import Kind, MailingBatch, MailingItem, Route
 from notices.batches.storage import batch_storage
+from notices.delivery import services as delivery
+from notices.delivery.models import ReturnedMail, ReturnReason
 
 Status = MailingBatch.Status
 
@@ -97,6 +99,7 @@ OPERATIONS = {
     "resume": ("再開", {Status.PAUSED}),
     "cancel": ("取消", {Status.DRAFT, Status.RUNNING, Status.PAUSED}),
     "retry": ("失敗分を再実行", {Status.DONE, Status.RUNNING, Status.PAUSED}),
+    "resend": ("返戻分を再送", {Status.DONE}),
 }
 
 
@@ -267,6 +270,9 @@ class MailingBatchAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
             "resume": services.resume,
             "cancel": services.cancel,
             "retry": services.retry_failures,
+            "resend": lambda batch_id, actor: delivery.resend_returned(
+                actor=actor, batch_id=batch_id
+            ),
         }
         try:
             actions[operation](batch_id, actor=request.user)
@@ -329,3 +335,96 @@ class MailingItemAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return [f.name for f in MailingItem._meta.fields]
+
+
+class ReturnForm(forms.ModelForm):
+    tracked_number = forms.CharField(label="特定記録番号", max_length=20)
+
+    class Meta:
+        model = ReturnedMail
+        fields = ["reason"]
+
+
+class ReturnsFileForm(forms.Form):
+    file = forms.FileField(label="郵便局の返戻CSV（特定記録番号,返戻理由）")
+
+
+@admin.register(ReturnedMail)
+class ReturnedMailAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
+    """Returned mail, recorded one by one (特定記録番号 + reason) or from a CSV."""
+
+    branch_field = "item__branch"
+    form = ReturnForm
+    list_display = ["item", "reason", "recorded_at", "resent_in"]
+    list_filter = ["reason"]
+    change_list_template = None
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and request.user.has_perm("notices.change_mailingitem")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("notices.change_mailingitem")
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return request.user.has_perm("notices.view_mailingitem")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.has_view_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="notices_returnedmail_import"),
+            *super().get_urls(),
+        ]
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        saved = delivery.record_return(
+            actor=request.user,
+            tracked_number=form.cleaned_data["tracked_number"],
+            reason=form.cleaned_data["reason"],
+        )
+        obj.pk = saved.pk
+        obj.item_id = saved.item_id
+
+    def changeform_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().changeform_view(request, *args, **kwargs)
+        except ServiceError as exc:
+            admin_message(request, exc)
+            return HttpResponseRedirect(request.path)
+
+    def log_addition(self, request: HttpRequest, obj: Any, message: Any) -> Any:
+        return None  # record_return wrote the audit row
+
+    def import_view(self, request: HttpRequest) -> Any:
+        from django.template.response import TemplateResponse
+
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = ReturnsFileForm(request.POST or None, request.FILES or None)
+        report = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                report = delivery.import_returns(
+                    actor=request.user, data=form.cleaned_data["file"].read()
+                )
+            except ServiceError as exc:
+                admin_message(request, exc)
+            else:
+                if not report.errors:
+                    messages.success(request, f"{report.recorded}件の返戻を登録しました。")
+                    return HttpResponseRedirect(reverse("admin:notices_returnedmail_changelist"))
+                messages.error(request, "誤りのある行があるため、何も登録していません。")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "返戻CSVの取込",
+            "form": form,
+            "report": report,
+            "reasons": ReturnReason.labels,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/notices/returns_import.html", context)

@@ -26,6 +26,7 @@ from django.db import connection
 
 from eligibility.models import EligibilityRecord, Person
 from notices.batches.models import Document, Kind, MailingBatch, MailingChunk, MailingItem
+from notices.delivery.models import ReturnedMail
 
 RECORDS = EligibilityRecord._meta.db_table
 PERSONS = Person._meta.db_table
@@ -176,20 +177,55 @@ def plan_chunks(batch: MailingBatch) -> int:
         return cursor.rowcount
 
 
-def count_selection(batch: MailingBatch, *, today: date) -> int:
+def resend_base(batch: MailingBatch) -> Selection:
+    """Level one of a re-send: the returned, not yet re-sent items of the parent batch, by
+    the other route (an お知らせ via the employer goes home; a 資格確認書 sent home goes to
+    the employer, or home again when the member has none)."""
+    returned = ReturnedMail._meta.db_table
+    route = (
+        "CASE WHEN it.route = 'employer' THEN 'home'"
+        " WHEN hh.employer_id IS NOT NULL THEN 'employer' ELSE 'home' END"
+    )
+    sql = (
+        "SELECT r.id AS record_id, r.branch_id AS branch_id, hh.employer_id AS employer_id,"
+        f" hh.id AS household, {route} AS route,"
+        f" CASE WHEN {route} = 'employer' THEN hh.employer_id ELSE 0 END AS emp_key,"
+        " COALESCE(hh.postal_code, '') AS postal,"
+        " CASE WHEN r.id = hh.id THEN 0 ELSE 1 END AS dep, it.id AS previous_id"
+        f" FROM {ITEMS} it JOIN {returned} rm ON rm.item_id = it.id"
+        f" JOIN {RECORDS} r ON r.id = it.record_id"
+        f" JOIN {RECORDS} hh ON hh.id = COALESCE(r.insured_record_id, r.id)"
+        " WHERE it.batch_id = %s AND rm.resent_in_id IS NULL"
+    )
+    params: list[Any] = [batch.parent_id]
+    if batch.branch_id is not None:
+        sql += " AND r.branch_id = %s"
+        params.append(batch.branch_id)
+    return Selection(sql, params)
+
+
+def base_for(batch: MailingBatch, *, today: date) -> Selection:
+    """The full level-one query of ``batch`` (columns of ``base_columns``)."""
+    if batch.kind == Kind.RESEND:
+        return resend_base(batch)
     sel = selection(batch, today=today)
+    return Selection(base_columns(batch.document) + sel.sql, sel.params)
+
+
+def count_selection(batch: MailingBatch, *, today: date) -> int:
+    base = base_for(batch, today=today)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*)" + sel.sql, sel.params)
+        cursor.execute(f"SELECT COUNT(*) FROM ({base.sql}) b", base.params)
         return cursor.fetchone()[0]
 
 
 def preview_rows(batch: MailingBatch, *, today: date) -> list[tuple[int, str, int]]:
     """(branch id, route, count) of who the batch would take now, nothing written."""
-    sel = selection(batch, today=today)
+    base = base_for(batch, today=today)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT branch_id, route, COUNT(*) FROM ({base_columns(batch.document)}{sel.sql})"
+            f"SELECT branch_id, route, COUNT(*) FROM ({base.sql})"
             " b GROUP BY branch_id, route ORDER BY branch_id, route",
-            sel.params,
+            base.params,
         )
         return [tuple(row) for row in cursor.fetchall()]

@@ -212,11 +212,10 @@ def launch(batch_id: int, *, actor: Any, today: date | None = None) -> MailingBa
         count = planning.count_selection(batch, today=today)
         _assign_range(batch, count)
         if count:
-            sel = planning.selection(batch, today=today)
-            base = planning.base_columns(batch.document) + sel.sql
+            base = planning.base_for(batch, today=today)
             try:
                 with transaction.atomic():
-                    planned = planning.plan_items(batch, base, sel.params)
+                    planned = planning.plan_items(batch, base.sql, base.params)
             except IntegrityError as exc:
                 raise Conflict(
                     "特定記録番号がほかの発送バッチと重なったか、同じ方がすでに対象です。"
