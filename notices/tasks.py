@@ -29,3 +29,9 @@ def sweep_batches() -> dict[str, int]:
 def standing_certificates() -> int | None:
     batch = services.run_standing()
     return batch.pk if batch else None
+
+
+@shared_task(acks_late=True)
+def reissue(application_id: int) -> int | None:
+    batch = services.reissue_for_application(application_id)
+    return batch.pk if batch else None
