@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("core.api.urls")),
     path("", include("eligibility.api.urls")),
     path("", include("applications.api.urls")),
+    path("", include("notices.api.urls")),
 ]
 
 urlpatterns = [
