@@ -322,3 +322,19 @@ def test_planning_sql_selects_nothing_for_nobody(operator, tokyo):
     services.launch(batch.pk, actor=operator, today=TODAY)
     batch.refresh_from_db()
     assert batch.status == MailingBatch.Status.DONE and batch.planned == 0
+
+
+def test_outputs_go_to_the_storage_the_setting_names(operator, members, settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "mailing": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "shared")},
+        },
+    }
+    settings.NOTICE_STORAGE = "mailing"
+    batch = launched(operator)
+    run_all(batch)
+    written = {p.name for p in (tmp_path / "shared" / "mailings" / str(batch.pk)).iterdir()}
+    assert {"manifest-utf8.csv", "manifest-cp932.csv"} <= written
+    assert {i.file.rsplit("/", 1)[-1] for i in batch.items.all()} <= written
