@@ -5,11 +5,14 @@ The order of a batch (``seq``): route, employer (the employer route), postal cod
 household, household (the insured person's record), the insured person before dependents.
 A dependent travels with their insured person: same route, same envelope.
 
-Boxes (employer route): an envelope of ``n`` items weighs ``n × item weight``. Envelopes go
-into box ``floor(start / (max − heaviest envelope)) + 1`` of their employer, where ``start``
-is the weight of the employer's envelopes before it: a box then never weighs more than
-``max`` (its first envelope starts at ``b·L`` or later, its last one starts before
-``(b+1)·L`` and weighs at most the heaviest, ``L = max − heaviest``), and it is one statement.
+Boxes (employer route): an envelope of ``n`` items weighs ``n × w`` (w: an item's weight).
+Counting in items, an envelope goes into box ``floor(start / L) + 1`` of its employer, where
+``start`` is the number of the employer's items before it, ``H`` the largest household and
+``L = floor((max − H·w) / w) + 1``: a box's first envelope starts at ``b·L`` or later, its
+last one at ``(b+1)·L − 1`` at the latest and holds at most ``H`` items, so a box holds at
+most ``L − 1 + H`` items, ``≤ max / w``: never over the maximum, and it is one statement
+(not a greedy loop; a box may be up to one household lighter than it could be). A household
+heavier than a box (impossible at 4 kg) gets a box per envelope.
 
 Files (``part``): one per employer box, and runs of ``NOTICE_PART_ITEMS`` items by postal
 code for individual mail; a household is never split between files.
@@ -135,7 +138,8 @@ def plan_items(batch: MailingBatch, base_sql: str, params: list[Any]) -> int:
     FROM (
         SELECT l3.*,
             CASE WHEN route = 'employer'
-                THEN ((hh_first - 1) * %s) / (%s - max_hh * %s) + 1
+                THEN (hh_first - 1) / (CASE WHEN %s - max_hh * %s < 0 THEN 1
+                                       ELSE (%s - max_hh * %s) / %s + 1 END) + 1
                 ELSE (hh_first - 1) / %s + 1 END AS part_local
         FROM (
             SELECT l2.*,
@@ -157,7 +161,11 @@ def plan_items(batch: MailingBatch, base_sql: str, params: list[Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
-            [batch.pk, weight, tracked_first, standing, weight, cap, weight, per_part, *params],
+            [
+                *(batch.pk, weight, tracked_first, standing),
+                *(cap, weight, cap, weight, weight, per_part),
+                *params,
+            ],
         )
         return cursor.rowcount
 

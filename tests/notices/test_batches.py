@@ -12,6 +12,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_hypothesis
+from hypothesis import strategies as st
 
 from core.errors import Conflict, NotAllowed
 from notices.batches import planning, services
@@ -338,3 +341,40 @@ def test_outputs_go_to_the_storage_the_setting_names(operator, members, settings
     written = {p.name for p in (tmp_path / "shared" / "mailings" / str(batch.pk)).iterdir()}
     assert {"manifest-utf8.csv", "manifest-cp932.csv"} <= written
     assert {i.file.rsplit("/", 1)[-1] for i in batch.items.all()} <= written
+
+
+@settings_hypothesis(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    sizes=st.lists(st.integers(min_value=1, max_value=4), min_size=1, max_size=12),
+    cap_items=st.integers(min_value=4, max_value=9),
+)
+def test_packing_boxes_never_overweight_and_envelopes_whole(db, sizes, cap_items):
+    """Any households, any box maximum ≥ the heaviest envelope: no box over the maximum, no
+    envelope split, every box but the last of an employer holding something."""
+    from django.conf import settings as django_settings
+    from django.test.utils import override_settings
+
+    from core.models import Branch
+
+    with transaction.atomic():
+        tokyo = Branch.objects.get(code=13)
+        employer = EmployerFactory(branch=tokyo)
+        for size in sizes:
+            insured = InsuredRecordFactory(employer=employer)
+            for _ in range(size - 1):
+                DependentRecordFactory(insured_record=insured)
+        weight = django_settings.NOTICE_ITEM_WEIGHT_G
+        with override_settings(NOTICE_BOX_MAX_G=cap_items * weight):
+            batch = services.define_batch(
+                actor=None, kind=Kind.NOTICE_ALL, as_of=TODAY, today=TODAY
+            )
+            services.launch(batch.pk, actor=None, today=TODAY)
+        loads = batch.items.values("box").annotate(w=Sum("weight_g")).order_by("box")
+        assert all(row["w"] <= cap_items * weight for row in loads)
+        assert [row["box"] for row in loads] == list(range(1, len(loads) + 1))
+        per_envelope = batch.items.values("envelope").annotate(b=Count("box", distinct=True))
+        assert all(row["b"] == 1 for row in per_envelope)
+        assert batch.items.count() == sum(sizes)
+        transaction.set_rollback(True)
