@@ -126,43 +126,63 @@ def plan_items(batch: MailingBatch, base_sql: str, params: list[Any]) -> int:
     cap = settings.NOTICE_BOX_MAX_G
     per_part = settings.NOTICE_PART_ITEMS
     tracked_first = batch.tracked_first if batch.tracked_first is not None else 1
+    # Beyond the batch's own range: no number (the launch then refuses the batch whole).
+    tracked_size = (
+        batch.tracked_last - tracked_first + 1 if batch.tracked_last is not None else 2**31 - 1
+    )
     standing = batch.kind == Kind.CERTIFICATE_STANDING
+    # One sort: every window below orders by K (or a prefix of it), so PostgreSQL sorts the
+    # selection once; a file starts where (route, employer, box or run) changes (LAG), and
+    # its number is the running count of those starts.
+    k = "route, emp_key, postal, household, dep, record_id"
     sql = f"""
     INSERT INTO {ITEMS} (batch_id, record_id, branch_id, employer_id, household, seq, part,
         route, envelope, box, weight_g, tracked_number, standing, previous_id, state, reason,
         file, render_count)
     SELECT %s, record_id, branch_id, employer_id, household, seq,
-        DENSE_RANK() OVER (ORDER BY route, emp_key, part_local),
-        route, envelope, CASE WHEN route = 'employer' THEN part_local END, %s,
-        %s + seq - 1, %s, previous_id, 'pending', '', '', 0
+        SUM(new_part) OVER (ORDER BY {k} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+        route, envelope,
+        CASE WHEN route = 'employer' THEN SUM(new_part) OVER (PARTITION BY route, emp_key
+            ORDER BY postal, household, dep, record_id
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END, %s,
+        CASE WHEN seq <= %s THEN %s + seq - 1 END, %s, previous_id, 'pending', '', '', 0
     FROM (
-        SELECT l3.*,
-            CASE WHEN route = 'employer'
-                THEN (hh_first - 1) / (CASE WHEN %s - max_hh * %s < 0 THEN 1
-                                       ELSE (%s - max_hh * %s) / %s + 1 END) + 1
-                ELSE (hh_first - 1) / %s + 1 END AS part_local
+        SELECT l4.*,
+            CASE WHEN LAG(part_key) OVER (ORDER BY {k}) = part_key THEN 0 ELSE 1 END
+                AS new_part
         FROM (
-            SELECT l2.*,
-                MIN(rn_emp) OVER (PARTITION BY route, emp_key, household) AS hh_first,
-                MAX(hh_size) OVER () AS max_hh
+            SELECT l3.*, CAST(emp_key AS BIGINT) * 1000000 + part_local AS part_key
             FROM (
-                SELECT l1.*,
-                    ROW_NUMBER() OVER (
-                        ORDER BY route, emp_key, postal, household, dep, record_id) AS seq,
-                    ROW_NUMBER() OVER (PARTITION BY route, emp_key
-                        ORDER BY postal, household, dep, record_id) AS rn_emp,
-                    DENSE_RANK() OVER (ORDER BY route, emp_key, postal, household) AS envelope,
-                    COUNT(*) OVER (PARTITION BY household) AS hh_size
-                FROM ({base_sql}) l1
-            ) l2
-        ) l3
-    ) l4
+                SELECT l2.*,
+                    CASE WHEN route = 'employer'
+                        THEN (rn_emp - rn_hh) / (CASE WHEN %s - max_hh * %s < 0 THEN 1
+                                                ELSE (%s - max_hh * %s) / %s + 1 END) + 1
+                        ELSE (rn_emp - rn_hh) / %s + 1 END AS part_local
+                FROM (
+                    SELECT l1.*, MAX(hh_size) OVER () AS max_hh
+                    FROM (
+                        SELECT b.*,
+                            ROW_NUMBER() OVER (ORDER BY {k}) AS seq,
+                            ROW_NUMBER() OVER (PARTITION BY route, emp_key
+                                ORDER BY postal, household, dep, record_id) AS rn_emp,
+                            ROW_NUMBER() OVER (PARTITION BY route, emp_key, postal, household
+                                ORDER BY dep, record_id) AS rn_hh,
+                            DENSE_RANK() OVER (ORDER BY route, emp_key, postal, household)
+                                AS envelope,
+                            COUNT(*) OVER (PARTITION BY route, emp_key, postal, household)
+                                AS hh_size
+                        FROM ({base_sql}) b
+                    ) l1
+                ) l2
+            ) l3
+        ) l4
+    ) l5
     """
     with connection.cursor() as cursor:
         cursor.execute(
             sql,
             [
-                *(batch.pk, weight, tracked_first, standing),
+                *(batch.pk, weight, tracked_size, tracked_first, standing),
                 *(cap, weight, cap, weight, weight, per_part),
                 *params,
             ],

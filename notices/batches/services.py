@@ -201,38 +201,36 @@ def _enqueue(chunk_ids: list[int]) -> None:
 def launch(batch_id: int, *, actor: Any, today: date | None = None) -> MailingBatch:
     """Plan the batch (items, chunks, tracked numbers) and queue its chunks.
 
-    The tracked-mail range must hold every item: a range too small raises before anything is
-    created. A batch without its own range takes the next free numbers of the pool.
+    The tracked-mail range must hold every item: with a range too small, the items planned
+    are rolled back and it raises (nothing is created). A batch without its own range takes
+    the next free numbers of the pool. No separate COUNT: the INSERT's row count is checked.
     """
     today = today or _today()
     with transaction.atomic():
         batch = scoped_batch(batch_id, actor, lock=True)
         if batch.status != Status.DRAFT:
             raise Conflict("この発送バッチはすでに開始されています。")
-        count = planning.count_selection(batch, today=today)
-        _assign_range(batch, count)
-        if count:
-            base = planning.base_for(batch, today=today)
-            try:
-                with transaction.atomic():
-                    planned = planning.plan_items(batch, base.sql, base.params)
-            except IntegrityError as exc:
-                raise Conflict(
-                    "特定記録番号がほかの発送バッチと重なったか、同じ方がすでに対象です。"
-                    "範囲を確かめてやり直してください。"
-                ) from exc
-        else:
-            planned = 0
+        pooled = batch.tracked_first is None
+        if pooled:
+            top = MailingBatch.objects.aggregate(m=Max("tracked_last"))["m"]
+            batch.tracked_first = max(top or 0, settings.NOTICE_TRACKED_POOL_START - 1) + 1
+        base = planning.base_for(batch, today=today)
+        try:
+            with transaction.atomic():
+                planned = planning.plan_items(batch, base.sql, base.params)
+        except IntegrityError as exc:
+            raise Conflict(
+                "特定記録番号がほかの発送バッチと重なったか、同じ方がすでに対象です。"
+                "範囲を確かめてやり直してください。"
+            ) from exc
+        if pooled:
+            batch.tracked_last = batch.tracked_first + max(planned, 1) - 1
+        _check_range(batch, planned)  # raising rolls the items back: nothing is created
         _start(batch, planned, actor)
     return batch
 
 
-def _assign_range(batch: MailingBatch, count: int) -> None:
-    if batch.tracked_first is None:
-        top = MailingBatch.objects.aggregate(m=Max("tracked_last"))["m"]
-        first = max(top or 0, settings.NOTICE_TRACKED_POOL_START - 1) + 1
-        batch.tracked_first, batch.tracked_last = first, first + max(count, 1) - 1
-        return
+def _check_range(batch: MailingBatch, count: int) -> None:
     size = batch.tracked_last - batch.tracked_first + 1
     if count > size:
         raise BatchInputError(
