@@ -194,8 +194,12 @@ def end_to_end(services, target: int, workers: int, outputs: bool) -> None:
         sampler.stop = True
         for p in procs:
             p.terminate()
-        for p in procs:
-            p.wait(timeout=60)
+        for p in procs:  # a worker busy writing the outputs is not waited for
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
     batch.refresh_from_db()
     done = batch.items.filter(state="rendered").count()
     print(f"end to end: {batch.planned:,} お知らせ, {done:,} rendered, {workers} worker processes")
