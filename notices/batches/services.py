@@ -416,23 +416,31 @@ def finish_batch(batch_id: int) -> bool:
 
 
 def sweep(*, now: Any = None) -> dict[str, int]:
-    """Queue again the chunks a dead worker left running (lease out) and the pending chunks
-    of running batches (a lost message); finish the batches whose chunks are all done."""
+    """Queue again the chunks a dead worker left running (no heartbeat for the lease), and
+    the pending chunks of a running batch that shows no life for the lease (its messages were
+    lost, e.g. Redis restarted without them): a batch whose workers are busy is left alone,
+    so its queue is not flooded with copies. Finish the batches whose chunks are all done."""
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.NOTICE_CHUNK_LEASE)
-    running = MailingChunk.objects.filter(batch__status=Status.RUNNING)
-    dead = running.filter(state=MailingChunk.State.RUNNING, heartbeat__lt=stale)
-    waiting = running.filter(state=MailingChunk.State.PENDING)
-    ids = list(dead.values_list("pk", flat=True)) + list(waiting.values_list("pk", flat=True))
-    with transaction.atomic():
-        _enqueue(ids)
-        finished = 0
-        for batch_id in MailingBatch.objects.filter(status=Status.RUNNING).values_list(
+    chunks = MailingChunk.objects.filter(batch__status=Status.RUNNING)
+    ids = list(
+        chunks.filter(state=MailingChunk.State.RUNNING, heartbeat__lt=stale).values_list(
             "pk", flat=True
-        ):
-            if not MailingChunk.objects.filter(batch_id=batch_id).exclude(state="done").exists():
-                _finish_later(batch_id)
+        )
+    )
+    finished = 0
+    with transaction.atomic():
+        for batch in MailingBatch.objects.filter(status=Status.RUNNING):
+            mine = MailingChunk.objects.filter(batch=batch)
+            if not mine.exclude(state=MailingChunk.State.DONE).exists():
+                _finish_later(batch.pk)
                 finished += 1
+                continue
+            last = mine.aggregate(m=Max("heartbeat"))["m"] or batch.launched_at
+            if last is None or last < stale:
+                pending = mine.filter(state=MailingChunk.State.PENDING)
+                ids += list(pending.values_list("pk", flat=True))
+        _enqueue(ids)
     return {"queued": len(ids), "finishing": finished}
 
 

@@ -378,3 +378,21 @@ def test_packing_boxes_never_overweight_and_envelopes_whole(db, sizes, cap_items
         assert all(row["b"] == 1 for row in per_envelope)
         assert batch.items.count() == sum(sizes)
         transaction.set_rollback(True)
+
+
+def test_the_sweep_requeues_a_silent_batch_but_leaves_a_busy_one_alone(
+    operator, members, settings, monkeypatch
+):
+    sent: list[int] = []
+    monkeypatch.setattr(services, "_enqueue", lambda ids: sent.extend(ids))
+    batch = launched(operator)
+    pending = set(batch.chunks.values_list("pk", flat=True))
+    first = batch.chunks.order_by("number").first()
+    services.claim_chunk(first.pk)  # a worker is on it: the batch is alive
+    later = timezone.now() + timedelta(seconds=settings.NOTICE_CHUNK_LEASE - 5)
+    assert services.sweep(now=later)["queued"] == 0
+    # nothing heard for longer than the lease (the broker lost the messages, the worker died)
+    sent.clear()
+    much_later = timezone.now() + timedelta(seconds=settings.NOTICE_CHUNK_LEASE + 5)
+    assert services.sweep(now=much_later)["queued"] == len(pending)
+    assert set(sent) == pending
