@@ -11,3 +11,7 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 application_returned = Signal()
+
+#: An application reached 審査完了; sent on commit like ``application_returned``, with
+#: ``application_id`` and ``actor_id`` (e.g. the single reissue of a 資格確認書).
+application_completed = Signal()

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("eligibility.api.urls")),
     path("", include("applications.api.urls")),
     path("", include("returns.api.urls")),
+    path("", include("notices.api.urls")),
 ]
 
 # Under /api/, an unmatched URL or a refused request answers with the API's JSON error body.

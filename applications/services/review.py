@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from applications.models import Application, ApplicationStatus, StatusChange
-from applications.signals import application_returned
+from applications.signals import application_completed, application_returned
 from core.audit import record_event
 from core.errors import Conflict, NotAllowed, ServiceError
 from core.models import AuditEvent
@@ -108,8 +108,10 @@ def _check_version(application: Application, expected_version: int) -> None:
         )
 
 
-def _send_returned(application_id: int, actor_id: int | None) -> None:
-    results = application_returned.send_robust(
+def _send_returned(
+    application_id: int, actor_id: int | None, signal: Any = application_returned
+) -> None:
+    results = signal.send_robust(
         sender=Application, application_id=application_id, actor_id=actor_id
     )
     for receiver, result in results:
@@ -196,6 +198,11 @@ def application_change_status(
         if to_status == S.RETURNED:
             app_id, actor_id = application.pk, getattr(actor, "pk", None)
             transaction.on_commit(lambda: _send_returned(app_id, actor_id))
+        if to_status == S.COMPLETED:
+            app_id, actor_id = application.pk, getattr(actor, "pk", None)
+            transaction.on_commit(
+                lambda: _send_returned(app_id, actor_id, signal=application_completed)
+            )
     return application
 
 

@@ -376,3 +376,36 @@ CELERY_BEAT_SCHEDULE["myna-refresh-daily"] = {
 NOTICE_CERTIFICATE_VALID_YEARS = env.int("NOTICE_CERTIFICATE_VALID_YEARS", default=5)
 # Where the notice's QR code leads (マイナポータル).
 NOTICE_MYNAPORTAL_URL = env("NOTICE_MYNAPORTAL_URL", default="https://myna.go.jp/")
+
+# --- Mailing batches (notices.batches) ---------------------------------------------------
+# Weight of one お知らせ / one 資格確認書 in its envelope, and the heaviest box to an employer.
+NOTICE_ITEM_WEIGHT_G = env.int("NOTICE_ITEM_WEIGHT_G", default=25)
+NOTICE_CERTIFICATE_WEIGHT_G = env.int("NOTICE_CERTIFICATE_WEIGHT_G", default=30)
+NOTICE_BOX_MAX_G = env.int("NOTICE_BOX_MAX_G", default=4000)
+# Items per file of individual mail (a household is never split), and files per chunk.
+NOTICE_PART_ITEMS = env.int("NOTICE_PART_ITEMS", default=190)
+NOTICE_CHUNK_PARTS = env.int("NOTICE_CHUNK_PARTS", default=4)
+# 特定記録 numbers: a batch without its own range takes the next free ones from this start.
+NOTICE_TRACKED_POOL_START = env.int("NOTICE_TRACKED_POOL_START", default=10_000_000_000)
+# The standing rule: 資格確認書 to members acquired this many days ago (inclusive window).
+NOTICE_STANDING_DAYS = (
+    env.int("NOTICE_STANDING_MIN_DAYS", default=30),
+    env.int("NOTICE_STANDING_MAX_DAYS", default=50),
+)
+# A chunk whose worker has not reported for this long is taken again by the sweep.
+NOTICE_CHUNK_LEASE = env.int("NOTICE_CHUNK_LEASE", default=10 * 60)
+# Storage of the batches' outputs: a key of STORAGES. For several worker machines, define an
+# S3-compatible one (django-storages), e.g. STORAGES["mailing"] = {"BACKEND":
+# "storages.backends.s3.S3Storage", "OPTIONS": {"bucket_name": ..., "endpoint_url": ...}}.
+NOTICE_STORAGE = env("NOTICE_STORAGE", default="default")
+# The queue of the chunks and outputs (workers: celery -A config worker -Q bulk).
+NOTICE_QUEUE = env("NOTICE_QUEUE", default="bulk")
+CELERY_TASK_ROUTES["notices.tasks.sweep_batches"] = {"queue": "default"}
+CELERY_BEAT_SCHEDULE["notices-sweep-batches"] = {
+    "task": "notices.tasks.sweep_batches",
+    "schedule": env.int("NOTICE_SWEEP_INTERVAL", default=2 * 60),
+}
+CELERY_BEAT_SCHEDULE["notices-standing-certificates"] = {
+    "task": "notices.tasks.standing_certificates",
+    "schedule": env.int("NOTICE_STANDING_INTERVAL", default=24 * 60 * 60),
+}

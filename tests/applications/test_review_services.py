@@ -197,17 +197,27 @@ def test_returned_signal_is_sent_on_commit_only(reviewer, django_capture_on_comm
         application_returned.disconnect(receiver)
 
 
-def test_no_signal_for_other_statuses(reviewer, django_capture_on_commit_callbacks):
+def test_no_returned_signal_for_other_statuses(reviewer, django_capture_on_commit_callbacks):
+    """審査完了 sends application_completed (the notices' reissue), never application_returned."""
     application = ApplicationFactory(reviewing=True)
-    with django_capture_on_commit_callbacks() as callbacks:
-        review.application_change_status(
-            application_id=application.pk,
-            to_status=S.COMPLETED,
-            comment="",
-            actor=reviewer,
-            expected_version=application.version,
-        )
-    assert callbacks == []
+    received: list[dict] = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    application_returned.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            review.application_change_status(
+                application_id=application.pk,
+                to_status=S.COMPLETED,
+                comment="",
+                actor=reviewer,
+                expected_version=application.version,
+            )
+    finally:
+        application_returned.disconnect(receiver)
+    assert received == []
 
 
 def test_a_failing_receiver_does_not_break_the_change(reviewer, django_capture_on_commit_callbacks):
