@@ -48,7 +48,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz, /metrics; request id, access log, metrics; 503 when the
+    # database or the broker is away (core.observability.middleware).
+    "core.observability.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with hashed names and far-future caching, from the web process.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads a parameter: no control characters or broken Unicode in any
     # path, query string or form field (core.input_guard).
     "core.middleware.RequestTextGuardMiddleware",
@@ -266,15 +271,20 @@ IMPORT_REQUEUE_AFTER = env.int("IMPORT_REQUEUE_AFTER", default=30 * 60)
 # any process (web, worker, command), whatever handler it goes to; the filter does the
 # same on these handlers for records made elsewhere. See core.log_masking.
 LOGGING_CONFIG = "core.log_masking.configure"
+# "json": one JSON object a line with the request id (core.observability.logs); production.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_my_numbers": {"()": "core.log_masking.MaskMyNumbers"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.observability.logs.JsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
             "filters": ["mask_my_numbers"],
         }
     },
@@ -282,5 +292,8 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
+        # One line per request (core.observability.middleware); ACCESS_LOG_LEVEL=WARNING
+        # silences it.
+        "core.access": {"level": env("ACCESS_LOG_LEVEL", default="INFO")},
     },
 }

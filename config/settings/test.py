@@ -14,3 +14,6 @@ MEDIA_ROOT = env("PRIVATE_MEDIA_ROOT", default="/tmp/kyoukai-test-media")
 # Rate-limit counters in this process's memory, emptied before each test (tests/conftest.py),
 # in both lanes: clearing a Redis cache would flush the lane's broker database too.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# WhiteNoise serves from the apps' static folders here (no collectstatic in tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
