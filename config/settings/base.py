@@ -253,6 +253,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "eligibility.tasks.sweep_imports",
         "schedule": env.int("IMPORT_SWEEP_INTERVAL", default=5 * 60),
     },
+    # The wait of each queue (core.tasks.queue_probe; kyoukai_celery_queue_wait_seconds).
+    **{
+        f"queue-probe-{queue}": {
+            "task": "core.tasks.queue_probe",
+            "schedule": env.int("QUEUE_PROBE_INTERVAL", default=30),
+            "options": {"queue": queue, "expires": 300},
+        }
+        for queue in ("interactive", "bulk")
+    },
 }
 
 # --- CSV imports ----------------------------------------------------------------------
