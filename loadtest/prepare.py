@@ -50,8 +50,8 @@ def main() -> None:
     rng = random.Random(17)
     members = []
     users = list(
-        User.objects.filter(username__startswith="load-member-", person__isnull=False)
-        .select_related("person")
+        User.objects.filter(username__startswith="load-member-", persons__isnull=False)
+        .distinct()
         .order_by("username")[: args.members]
     )
     bounds = Person.objects.aggregate(low=Min("pk"), high=Max("pk"))
