@@ -122,7 +122,9 @@ def _children(pid: int) -> list[int]:
 
 
 def _pid_of(pattern: str) -> int | None:
-    out = subprocess.run(["pgrep", "-f", "-o", pattern], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["pgrep", "-f", "-o", "--", pattern], capture_output=True, text=True
+    ).stdout
     return int(out.split()[0]) if out.split() else None
 
 
@@ -206,6 +208,82 @@ class Fault(threading.Thread):
             self.notes.append(f"SIGKILL the bulk worker's child {children[0]} (running the batch)")
         else:
             self.notes.append("no bulk worker child found")
+
+
+# --- CPU by role --------------------------------------------------------------------------
+
+
+def _ticks(pid: int) -> int | None:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+class CpuByRole(threading.Thread):
+    """CPU seconds of the web workers, the interactive and bulk workers and the PostgreSQL
+    backends of this database only (other engineers' processes are left out), sampled every
+    0.5 s; a process first seen during the run counts from zero."""
+
+    def __init__(self, port: int) -> None:
+        super().__init__(daemon=True)
+        self.port = port
+        self.stop = threading.Event()
+        self.first: dict[int, int] = {}
+        self.last: dict[int, int] = {}
+        self.role: dict[int, str] = {}
+        self.started = False
+
+    def _pids(self) -> dict[int, str]:
+        from django.db import connection
+
+        roles: dict[int, str] = {}
+        pid_file = ROOT / "var" / "run" / f"serve-{self.port}" / "gunicorn.pid"
+        try:
+            for pid in _children(int(pid_file.read_text().split()[0])):
+                roles[pid] = "web"
+        except (OSError, ValueError):
+            pass
+        for queue, role in (("interactive", "interactive worker"), ("bulk", "bulk worker")):
+            main = _pid_of(f"-n {queue}-{self.port}@")
+            if main:
+                roles[main] = role
+                for child in _children(main):
+                    roles[child] = role
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid()"
+                )
+                for (pid,) in cursor.fetchall():
+                    roles[pid] = "postgres"
+        except Exception:  # PostgreSQL restarting: next sample
+            connection.close()
+        return roles
+
+    def run(self) -> None:
+        initial = True
+        while True:
+            for pid, role in self._pids().items():
+                ticks = _ticks(pid)
+                if ticks is None:
+                    continue
+                if pid not in self.first:
+                    self.first[pid] = ticks if initial else 0
+                self.last[pid] = ticks
+                self.role[pid] = role
+            initial = False
+            if self.stop.wait(0.5):
+                return
+
+    def seconds(self) -> dict[str, float]:
+        hz = os.sysconf("SC_CLK_TCK")
+        out: Counter = Counter()
+        for pid, last in self.last.items():
+            out[self.role[pid]] += (last - self.first[pid]) / hz
+        return dict(out)
 
 
 # --- probes and bulk work ---------------------------------------------------------------
@@ -463,6 +541,8 @@ def main() -> None:
         )
         prober = Prober()
         prober.start()
+        cpu = CpuByRole(args.port)
+        cpu.start()
         fault = Fault(args.fault, args.fault_at, args.port) if args.fault != "none" else None
         load_before = os.getloadavg()
         started = time.time()
@@ -503,6 +583,8 @@ def main() -> None:
             loads.append(os.getloadavg()[0])
             time.sleep(5)
         prober.stop.set()
+        cpu.stop.set()
+        run_seconds = time.time() - started
         if fault:
             fault.join(timeout=150)
         time.sleep(10)  # the last probes and packages
@@ -534,6 +616,17 @@ def main() -> None:
             f"interactive queue wait (probes sent {prober.sent}, failed to send {prober.failed}): "
             f"{json.dumps(wait, ensure_ascii=False)}",
         ]
+        used = cpu.seconds()
+        requests = int(total["Request Count"]) or 1
+        lines.append(
+            f"CPU over {run_seconds:.0f} s: "
+            + ", ".join(
+                f"{role} {sec:.1f} s ({sec / run_seconds:.2f} cores)"
+                for role, sec in sorted(used.items())
+            )
+            + f"; per request: web {used.get('web', 0) / requests * 1000:.1f} ms, "
+            f"PostgreSQL {used.get('postgres', 0) / requests * 1000:.1f} ms"
+        )
         if fault:
             lines += [f"fault: {n}" for n in fault.notes]
         lines += ["", *accounting(journal, started, bulk)]
