@@ -444,15 +444,19 @@ def accounting(journal: Path, since: float, bulk: dict) -> list[str]:
     except ImportError:
         lines.append(f"return packages: not built on this branch yet ({len(returned)} 返戻 made)")
     else:
-        have = Counter(
-            ReturnPackage.objects.filter(application_id__in=returned).values_list(
-                "application_id", flat=True
+        # The returns app (main): one ReturnMessage per returned application, its packages
+        # are versions; a 返戻 must end with exactly one package, ready.
+        rows = list(
+            ReturnPackage.objects.filter(message__application_id__in=returned).values_list(
+                "message__application_id", "state"
             )
         )
+        have = Counter(a for a, _ in rows)
+        ready = {a for a, state in rows if state == "ready"}
         lines.append(
-            f"return packages for {len(returned)} 返戻: missing "
-            f"{sum(1 for a in returned if not have[a])}, "
-            f"more than one {sum(1 for n in have.values() if n > 1)}"
+            f"return packages for {len(returned)} 返戻: missing {len(returned - set(have))}, "
+            f"not ready {len(set(have) - ready)}, more than one "
+            f"{sum(1 for n in have.values() if n > 1)}"
         )
     if bulk.get("jobs"):
         from eligibility.models import ImportJob
