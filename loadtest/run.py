@@ -318,11 +318,12 @@ def start_bulk(rows: int) -> dict:
     from bench.import_members import generate
     from eligibility.imports.service import submit_job
 
-    folder = Path("/tmp/kyoukai-loadtest")
-    folder.mkdir(exist_ok=True)
+    # New members each run (a fresh seed): a re-import of unchanged rows would end within
+    # seconds instead of running beside the load as a batch does.
+    folder = Path(f"/tmp/kyoukai-loadtest/{int(time.time())}")
+    folder.mkdir(parents=True, exist_ok=True)
     members_csv = folder / "members.csv"
-    if not members_csv.exists() or members_csv.stat().st_size < rows * 100:
-        generate(folder, rows, seed=17)
+    generate(folder, rows, seed=int(time.time()))
     jobs = []
     for kind, path in (("employers", folder / "employers.csv"), ("members", members_csv)):
         with path.open("rb") as f:
