@@ -138,6 +138,7 @@ class Fault(threading.Thread):
         self.notes: list[str] = []
         self.not_ready_seconds = 0.0
         self.recovered_after: float | None = None
+        self.statuses: Counter = Counter()
 
     def run(self) -> None:
         time.sleep(self.at)
@@ -149,6 +150,7 @@ class Fault(threading.Thread):
         seen_ok_after_bad = 0
         while time.monotonic() < deadline:
             status = _get(f"http://127.0.0.1:{self.port}/readyz", timeout=1)[0]
+            self.statuses[status or "no answer within 1 s"] += 1
             now = time.monotonic() - started
             if status != 200:
                 first_bad = now if first_bad is None else first_bad
@@ -166,7 +168,8 @@ class Fault(threading.Thread):
             self.recovered_after = 0.0
         self.notes.append(
             f"/readyz not ready from {first_bad or 0:.2f} s to {last_bad or 0:.2f} s after the "
-            f"fault began; ready again {self.recovered_after:.2f} s after it"
+            f"fault began; ready again {self.recovered_after:.2f} s after it; /readyz answers "
+            f"polled every 0.25 s: {dict(self.statuses)}"
         )
 
     def _postgres(self) -> None:
