@@ -596,6 +596,9 @@ def main() -> None:
         if fault:
             fault.join(timeout=150)
         time.sleep(10)  # the last probes and packages
+        from django.db import connection
+
+        connection.close()  # a fault may have killed this process's connection
         metrics_after = _get(f"{base}/metrics")[1].decode()
         per_kind, total, errors = locust_stats(prefix)
         wait = queue_wait(metrics_before, metrics_after, "interactive")
