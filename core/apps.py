@@ -13,5 +13,9 @@ class CoreConfig(AppConfig):
 
         lookups.register()
 
+        from core.observability import tasks as observed_tasks
+
+        observed_tasks.connect()  # request id into task headers, task metrics, JSON logs
+
         # After the last app's post_migrate, when every app's permissions exist.
         post_migrate.connect(ensure_reference_data)

@@ -331,3 +331,14 @@ def burden_ratio_for(record: EligibilityRecord, *, on: date) -> int | None:
 def eligible_on_q(on: date) -> Q:
     """Records covering ``on`` (the database side of rules.dates.is_eligible_on)."""
     return Q(acquired_on__lte=on) & (Q(lost_on__isnull=True) | Q(lost_on__gt=on))
+
+
+def running_import_progress() -> list[Any]:
+    """Progress of the CSV imports running now (``kyoukai_batch_items_*`` metrics)."""
+    from core.observability.metrics import BatchProgress
+    from eligibility.models import ImportJob
+
+    rows = ImportJob.objects.filter(status=ImportJob.Status.RUNNING).values_list(
+        "pk", "processed_rows", "total_rows"
+    )
+    return [BatchProgress("import", str(pk), done, total) for pk, done, total in rows]

@@ -52,7 +52,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz, /readyz, /metrics; request id, access log, metrics; 503 when the
+    # database or the broker is away (core.observability.middleware).
+    "core.observability.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files with hashed names and far-future caching, from the web process.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads a parameter: no control characters or broken Unicode in any
     # path, query string or form field (core.input_guard).
     "core.middleware.RequestTextGuardMiddleware",
@@ -281,6 +286,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "eligibility.tasks.sweep_imports",
         "schedule": env.int("IMPORT_SWEEP_INTERVAL", default=5 * 60),
     },
+    # The wait of each queue (core.tasks.queue_probe; kyoukai_celery_queue_wait_seconds).
+    **{
+        f"queue-probe-{queue}": {
+            "task": "core.tasks.queue_probe",
+            "schedule": env.int("QUEUE_PROBE_INTERVAL", default=30),
+            "options": {"queue": queue, "expires": 300},
+        }
+        for queue in ("interactive", "bulk")
+    },
 }
 # Nightly: the references the database does not enforce (docs/decisions/0001), checked over
 # the whole table; a broken one is shown to headquarters on the admin's index.
@@ -343,15 +357,20 @@ CELERY_BEAT_SCHEDULE = {
 # any process (web, worker, command), whatever handler it goes to; the filter does the
 # same on these handlers for records made elsewhere. See core.log_masking.
 LOGGING_CONFIG = "core.log_masking.configure"
+# "json": one JSON object a line with the request id (core.observability.logs); production.
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"mask_my_numbers": {"()": "core.log_masking.MaskMyNumbers"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.observability.logs.JsonFormatter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
             "filters": ["mask_my_numbers"],
         }
     },
@@ -359,6 +378,9 @@ LOGGING = {
     "loggers": {
         "weasyprint": {"level": "ERROR"},
         "fontTools": {"level": "ERROR"},
+        # One line per request (core.observability.middleware); ACCESS_LOG_LEVEL=WARNING
+        # silences it.
+        "core.access": {"level": env("ACCESS_LOG_LEVEL", default="INFO")},
     },
 }
 

@@ -31,3 +31,7 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "data_folder_in": str(_queue),
         "data_folder_out": str(_queue),
     }
+
+# WhiteNoise serves from the apps' static folders here (no collectstatic in tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
