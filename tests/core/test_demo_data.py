@@ -83,3 +83,18 @@ def test_postal_codes_match_the_prefecture():
             assert record.address.startswith(record.branch.prefecture)
     for employer in Employer.objects.select_related("branch")[:100]:
         assert postal_prefecture(employer.postal_code) == employer.branch.code
+
+
+def test_the_demo_has_a_launched_mailing_batch_for_the_worker_and_only_one():
+    from notices.batches.models import MailingBatch, MailingChunk
+
+    out = io.StringIO()
+    call_command("demo_data", members=300, no_progress=True, stdout=out)
+    batch = MailingBatch.objects.get()
+    assert batch.branch.code == 13 and batch.planned > 0
+    assert batch.items.count() == batch.planned
+    # Queued for the worker, not rendered inside the command.
+    assert MailingChunk.objects.filter(batch=batch, state=MailingChunk.State.PENDING).exists()
+    assert "発送バッチ" in out.getvalue()
+    call_command("demo_data", members=300, no_progress=True, if_empty=True, stdout=out)
+    assert MailingBatch.objects.count() == 1

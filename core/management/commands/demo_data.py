@@ -83,6 +83,14 @@ class Command(BaseCommand):
         if packages:
             self.stdout.write(f"返戻書類（電子ポスト）{packages} 件を作成しました。")
         self._myna(options)
+        from notices.demo import launch_demo_batch
+
+        batch = launch_demo_batch()
+        if batch is not None:
+            self.stdout.write(
+                f"発送バッチ「{batch.get_kind_display()}」（東京支部、{batch.planned} 件）を"
+                "開始しました。ワーカーが作成します。"
+            )
         self.stdout.write("デモアカウント:")
         for login in logins:
             self.stdout.write(
