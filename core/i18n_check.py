@@ -27,7 +27,7 @@ MEMBER_FACING: tuple[str, ...] = (
     "applications/presentation.py",
     "applications/forms_catalogue/registry.py",
     "applications/bank.py",
-    "applications/services/filing.py",
+    "applications/services/filing",  # the package (filing.py before the split)
     "applications/forms_catalogue/messages.py",
     "core/member_site.py",
     "core/views.py",

@@ -26,6 +26,7 @@ from applications.services.filing import (
     application_submit_outcome,
     ensure_service_open,
     may_file,
+    submission,
 )
 from core.jp.calendar import JST, is_service_open
 from core.models import AuditEvent, User
@@ -158,7 +159,7 @@ def test_the_bank_account_is_stored_in_zengin_form() -> None:
 @pytest.mark.django_db
 def test_a_failure_inside_the_transaction_leaves_nothing_behind(settings) -> None:
     user, record = insured_member()
-    with mock.patch.object(filing, "record_event", side_effect=RuntimeError("boom")), \
+    with mock.patch.object(submission, "record_event", side_effect=RuntimeError("boom")), \
             pytest.raises(RuntimeError):
         _submit(user, record)
     assert not Application.objects.exists()

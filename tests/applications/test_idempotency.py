@@ -11,6 +11,7 @@ from django.db import connection
 from applications.forms_catalogue import get_form
 from applications.models import Application, ApplicationAttachment, StatusChange
 from applications.services import filing
+from applications.services.filing import submission
 from core.models import AuditEvent
 from tests.applications.filing_support import (
     OPEN_AT,
@@ -126,9 +127,9 @@ def test_a_race_lost_on_the_unique_constraint_returns_the_winner(settings):
     key = new_key()
     winner = ApplicationFactory(applicant=user, record=record, form_code=FORM,
                                 idempotency_key=key)
-    real = filing._filed_with_key
+    real = submission._filed_with_key
     calls = iter([None])
-    with mock.patch.object(filing, "_filed_with_key",
+    with mock.patch.object(submission, "_filed_with_key",
                            side_effect=lambda *a: next(calls, None) or real(*a)):
         outcome = filing.application_submit_outcome(
             applicant=user, record=record, form_code=FORM, data=valid_data(get_form(FORM)),
