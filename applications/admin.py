@@ -2,7 +2,10 @@
 
 Thin: lists and filters here; every change goes through :mod:`applications.services.review`.
 The queue stays fast on millions of rows: no full COUNT (EstimatedCountPaginator), searches
-that use indexes (:func:`search_filter`), no facet counts.
+that use indexes, no facet counts. The search box is read by
+eligibility.selectors.parse_search_term (one parser for every search box) and turned into
+indexed lookups by :func:`applications.selectors.application_search_q`; the reviewers offered
+come from :func:`applications.selectors.reviewers`.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from applications.selectors import (
     application_search,
     application_search_q,
     queue_status_counts,
+    reviewers,
 )
 from applications.services import review
 from core.admin_paginator import COUNT_LIMIT, EstimatedCountPaginator
@@ -43,14 +47,6 @@ HISTORY_LIMIT = 50
 #: Most reviewers offered in headquarters' reviewer filter.
 FILTER_REVIEWERS = 300
 QUEUE_STATUSES = [(s.value, s.label) for s in S if s != S.DRAFT]
-
-
-# --- search ------------------------------------------------------------------------------------
-
-# The search box is read by eligibility.selectors.parse_search_term (one parser for every
-# search box) and turned into indexed lookups by applications.selectors.application_search.
-search_filter = application_search_q
-parse_search = application_search
 
 
 # --- list filters ------------------------------------------------------------------------------
@@ -150,21 +146,6 @@ class StatusFilter(DefaultingListFilter):
         if value in S.values:
             return queryset.filter(status=value)
         return queryset
-
-
-def reviewers(branch_id: int | None = None, *, all_branches: bool = False) -> QuerySet:
-    """Active staff who may review: of one branch (the assign form, the filter), or of every
-    branch (headquarters' filter)."""
-    perm = Q(groups__permissions__codename="change_application") | Q(
-        user_permissions__codename="change_application"
-    )
-    where = Q(branch__isnull=False) if all_branches else Q(branch_id=branch_id)
-    staff = User.objects.filter(where, is_staff=True, is_active=True)
-    return (
-        staff.filter(perm | Q(is_superuser=True))
-        .distinct()
-        .order_by("branch_id", "last_name", "first_name", "username")
-    )
 
 
 def reviewer_label(user: User) -> str:
@@ -373,7 +354,7 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     def get_ordering(self, request: HttpRequest) -> list[str]:
         # A search by reading lists like a phone book: by フリガナ, then newest first. It reads
         # the name_kana index in order and stops after a page, however common the prefix.
-        kind, _q = parse_search(request.GET.get("q", ""))
+        kind, _q = application_search(request.GET.get("q", ""))
         if kind == "kana":
             return ["name_kana", "-submitted_at"]
         # The work to do is taken oldest first; finished applications are looked up newest
@@ -420,7 +401,7 @@ class ApplicationAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        q = search_filter(search_term)
+        q = application_search_q(search_term)
         return (queryset if q is None else queryset.filter(q)), False
 
     @admin.display(description=_l("申請書"))

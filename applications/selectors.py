@@ -1,5 +1,6 @@
 """Reads of electronic applications: for the applicant (member, attorney) and the records
-they may file with; and the review queue's counts per status (:func:`queue_status_counts`)."""
+they may file with; the review queue's counts per status (:func:`queue_status_counts`), its
+search (:func:`application_search_q`) and the staff who may review (:func:`reviewers`)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from django.http import Http404
 from applications.models import Application, ApplicationStatus, StatusChange
 from core.admin_paginator import COUNT_LIMIT, query_estimate
 from core.jp.kana import normalize_digits
+from core.models import User
 from core.scoping import branch_scope
 from eligibility.models import EligibilityRecord
 from eligibility.selectors import (
@@ -257,3 +259,21 @@ def application_search(term: str) -> tuple[str, Q | None]:
 def application_search_q(term: str) -> Q | None:
     """The filter of :func:`application_search` alone."""
     return application_search(term)[1]
+
+
+# --- reviewers -------------------------------------------------------------------------------
+
+
+def reviewers(branch_id: int | None = None, *, all_branches: bool = False) -> QuerySet[User]:
+    """Active staff who may review: of one branch (the assign form, the filter), or of every
+    branch (headquarters' filter)."""
+    perm = Q(groups__permissions__codename="change_application") | Q(
+        user_permissions__codename="change_application"
+    )
+    where = Q(branch__isnull=False) if all_branches else Q(branch_id=branch_id)
+    staff = User.objects.filter(where, is_staff=True, is_active=True)
+    return (
+        staff.filter(perm | Q(is_superuser=True))
+        .distinct()
+        .order_by("branch_id", "last_name", "first_name", "username")
+    )
