@@ -96,7 +96,7 @@ def generate(directory: Path, rows: int, seed: int = 2026) -> tuple[Path, Path, 
     """Write employers.csv and members.csv; returns their paths and the employer count."""
     from core.jp.checkdigits import my_number_check_digit
     from core.jp.era import format_wareki
-    from eligibility import demo_names as names
+    from demo import names
     from eligibility.imports.columns import EMPLOYER_COLUMNS, MEMBER_COLUMNS
 
     rng = random.Random(seed)

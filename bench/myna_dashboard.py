@@ -75,8 +75,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     from django.utils import timezone
 
     from core.models import Branch
+    from demo import myna as demo
     from eligibility.models import EligibilityRecord
-    from myna import demo
     from myna.models import RegistrationSummary
     from myna.services import current_records, refresh_summary
 

@@ -62,7 +62,7 @@ def members(count: int, seed: int = 2026) -> list:
 def iter_members(count: int, seed: int = 2026):
     """The members one by one (the 100,000-page run does not hold them all)."""
     from core.models import Branch
-    from eligibility import demo_names as names
+    from demo import names
     from eligibility.models import EligibilityRecord, Person, Sex
 
     rng = random.Random(seed)

@@ -10,7 +10,7 @@ Not a test: nothing is asserted. The target (issue): median under 150 ms per pag
 
 The database must be PostgreSQL and its name must contain "bench". Missing data is created
 first (minutes): ``demo_data --members N`` when there are no members, then
-:func:`applications.demo.generate` up to --applications. A rerun reuses it.
+:func:`demo.applications.generate` up to --applications. A rerun reuses it.
 """
 
 from __future__ import annotations
@@ -58,9 +58,9 @@ def _ensure_data(members: int, applications: int) -> None:
     from django.core.management import call_command
     from django.db import connection
 
-    from applications import demo
     from applications.models import Application
     from core.roles import sync_role_groups
+    from demo import applications as demo
 
     call_command("migrate", verbosity=0)
     sync_role_groups()  # the role groups may predate the applications permissions

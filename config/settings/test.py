@@ -1,7 +1,12 @@
 """Settings for the test suite. DATABASE_URL / CELERY_BROKER_URL select the lane."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import CELERY_BROKER_TRANSPORT_OPTIONS, CELERY_BROKER_URL, env
+from config.settings.base import (
+    CELERY_BROKER_TRANSPORT_OPTIONS,
+    CELERY_BROKER_URL,
+    INSTALLED_APPS,
+    env,
+)
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
@@ -35,3 +40,6 @@ if CELERY_BROKER_URL.startswith("filesystem"):
 # WhiteNoise serves from the apps' static folders here (no collectstatic in tests).
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# The demo generators (`manage.py demo_data`), as in config.settings.local.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]

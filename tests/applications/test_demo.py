@@ -1,11 +1,11 @@
-"""applications.demo: bulk applications consistent with the receipt counters."""
+"""demo.applications: bulk applications consistent with the receipt counters."""
 
 from __future__ import annotations
 
 import pytest
 
-from applications import demo
 from applications.models import Application, ApplicationStatus, ReceiptCounter, StatusChange
+from demo import applications as demo
 from tests.factories.eligibility import InsuredRecordFactory, VoluntaryRecordFactory
 
 pytestmark = pytest.mark.django_db

@@ -13,12 +13,12 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 from PIL import Image
 
-from applications.demo import sample_form_data
 from applications.forms_catalogue import FormDefinition, all_forms
 from applications.models import Application, ApplicationAttachment, ApplicationStatus
 from applications.selectors import application_search_q as search_filter
 from core.jp.era import format_wareki
 from core.models import AuditEvent
+from demo.applications import sample_form_data
 from tests.factories.applications import ApplicationFactory
 from tests.factories.core import MemberUserFactory
 

@@ -9,9 +9,9 @@ from datetime import date
 
 import pytest
 
-from applications.demo import sample_form_data
 from applications.forms_catalogue import get_form
 from applications.models import ApplicationStatus
+from demo.applications import sample_form_data
 from tests.browser import admin_login
 from tests.factories.applications import ApplicationFactory
 from tests.factories.core import PASSWORD, MemberUserFactory

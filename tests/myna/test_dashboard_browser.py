@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
-from eligibility import demo
-from myna import demo as myna_demo
+from demo import eligibility as demo
+from demo import myna as myna_demo
 from tests.browser import admin_login
 from tests.factories.core import PASSWORD
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from eligibility.demo import DemoGenerator
+from demo.eligibility import DemoGenerator
 
 pytestmark = pytest.mark.django_db
 

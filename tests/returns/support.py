@@ -10,9 +10,9 @@ from datetime import date
 from django.core.files.base import ContentFile
 from PIL import Image
 
-from applications.demo import sample_form_data
 from applications.forms_catalogue import get_form
 from applications.models import Application, ApplicationAttachment
+from demo.applications import sample_form_data
 from returns import services
 from returns.models import ReturnMessage, ReturnPackage
 from tests.factories.applications import ApplicationFactory

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from returns.demo import build_demo_packages
+from demo.returns import build_demo_packages
 from returns.models import PackageState, ReturnMessage
 from tests.factories.applications import ApplicationFactory
 from tests.factories.core import MemberUserFactory

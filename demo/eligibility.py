@@ -20,7 +20,7 @@ from core.jp.checkdigits import my_number_check_digit
 from core.models import Branch
 from core.personal_ids import keyed_hash
 from core.prefectures import random_postal_code
-from eligibility import demo_names as names
+from demo import names
 from eligibility.models import EligibilityRecord, Employer, Person, Sex
 
 Kind = EligibilityRecord.Kind

@@ -54,7 +54,7 @@ from core.jp.errors import JapaneseValueError
 from core.jp.kana import to_zengin_kana
 from core.models import User
 from core.prefectures import random_postal_code
-from eligibility import demo_names as names
+from demo import names
 from eligibility.models import EligibilityRecord, Person
 
 S = ApplicationStatus

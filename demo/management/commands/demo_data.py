@@ -11,10 +11,10 @@ import time
 from django.core.management.base import BaseCommand, CommandParser
 from tqdm import tqdm
 
-from applications import demo as applications_demo
 from applications.models import Application
-from core.demo_accounts import ensure_demo_accounts
-from eligibility import demo
+from demo import applications as applications_demo
+from demo import eligibility as demo
+from demo.accounts import ensure_demo_accounts
 from eligibility.models import EligibilityRecord, Person
 
 
@@ -77,13 +77,13 @@ class Command(BaseCommand):
         made = applications_demo.file_for_demo_members()
         if made:
             self.stdout.write(f"デモ加入者の電子申請 {made} 件を作成しました。")
-        from returns.demo import build_demo_packages
+        from demo.returns import build_demo_packages
 
         packages = build_demo_packages(bulk=options["return_packages"])
         if packages:
             self.stdout.write(f"返戻書類（電子ポスト）{packages} 件を作成しました。")
         self._myna(options)
-        from notices.demo import launch_demo_batch
+        from demo.notices import launch_demo_batch
 
         batch = launch_demo_batch()
         if batch is not None:
@@ -100,7 +100,7 @@ class Command(BaseCommand):
     def _myna(self, options) -> None:
         from django.utils import timezone
 
-        from myna import demo as myna_demo
+        from demo import myna as myna_demo
         from myna.models import RegistrationSummary
 
         if options["if_empty"] and RegistrationSummary.objects.exists():

@@ -1,0 +1,1 @@
+"""``demo_data``: the demo generators in order."""
