@@ -398,7 +398,8 @@ def _required_message(spec: FieldSpec) -> str:
     return _("%(label)sを入力してください。") % {"label": _label(spec)}
 
 
-def _value_label(spec: FieldSpec, value: object) -> str:
+def value_label(spec: FieldSpec, value: object) -> str:
+    """A value as the applicant reads it (はい/いいえ, a choice's label), in the page's language."""
     if isinstance(value, bool):
         return _("はい") if value else _("いいえ")
     if spec.type == "choice" and isinstance(value, str):
@@ -408,7 +409,7 @@ def _value_label(spec: FieldSpec, value: object) -> str:
 
 def _condition_text(definition: FormDefinition, condition: Condition) -> str:
     spec = definition.field(condition.field)
-    values = _("」または「").join(_value_label(spec, v) for v in condition.values)
+    values = _("」または「").join(value_label(spec, v) for v in condition.values)
     return _("「%(field)s」が「%(values)s」") % {"field": _label(spec), "values": values}
 
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from applications.forms_catalogue import FieldSpec, FormDefinition
+from applications.forms_catalogue.registry import value_label
 from applications.forms_catalogue.schema import Condition
 from core.jp.era import format_wareki, format_wareki_year_month
 from core.jp.errors import JapaneseValueError
@@ -72,17 +73,9 @@ def _t(text: str) -> str:
     return _(text) if text else ""
 
 
-def _value_label(spec: FieldSpec, value: object) -> str:
-    if isinstance(value, bool):
-        return _("はい") if value else _("いいえ")
-    if spec.type == "choice" and isinstance(value, str):
-        return _t(spec.choice_label(value))
-    return str(value)
-
-
 def condition_text(form: FormDefinition, condition: Condition) -> str:
     spec = form.field(condition.field)
-    values = _("」または「").join(_value_label(spec, v) for v in condition.values)
+    values = _("」または「").join(value_label(spec, v) for v in condition.values)
     return _("「%(field)s」が「%(values)s」の場合に入力してください。") % {
         "field": _t(spec.label),
         "values": values,
