@@ -22,7 +22,7 @@ from eligibility.models import EligibilityRecord
 from eligibility.rules.burden import birthday_in, late_elderly_date, seventy_plus_start
 from eligibility.selectors import burden_ratio_for
 from notices.documents.common import contact, era, home, insurer_address, management_payload
-from notices.rendering import Renderer, qr_svg, renderer
+from notices.rendering import Renderer, qr_code, renderer
 
 TEMPLATE = "certificate.typ"
 PAGES_PER_ITEM = 2  # the carrier sheet with the certificate, the flyer
@@ -115,7 +115,7 @@ def certificate_item(record: EligibilityRecord, *, issued: date, inquiry: str) -
         "address": address,
         "recipient": record.name,
         "inquiry": inquiry,
-        "qr": qr_svg(management_payload("certificate", inquiry)),
+        "qr": qr_code(management_payload("certificate", inquiry)),
         "name": record.name,
         "birth": era(record.birth_date),
         "sex": record.get_sex_display(),

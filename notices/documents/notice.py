@@ -24,7 +24,7 @@ from notices.documents.common import (
     management_payload,
     masked_my_number,
 )
-from notices.rendering import Renderer, qr_svg, renderer
+from notices.rendering import Renderer, qr_code, renderer
 
 TEMPLATE = "notice.typ"
 PAGES_PER_ITEM = 2  # 表 and 裏
@@ -35,7 +35,7 @@ def ratio_text(ratio: int | None) -> str:
 
 
 def notice_common(*, as_of: date) -> dict[str, Any]:
-    return {"as_of_text": era(as_of), "portal_qr": qr_svg(settings.NOTICE_MYNAPORTAL_URL)}
+    return {"as_of_text": era(as_of), "portal_qr": qr_code(settings.NOTICE_MYNAPORTAL_URL)}
 
 
 def notice_item(record: EligibilityRecord, *, as_of: date, inquiry: str) -> dict[str, str]:
@@ -53,7 +53,7 @@ def notice_item(record: EligibilityRecord, *, as_of: date, inquiry: str) -> dict
         "symbol": record.symbol,
         "number": record.number,
         "inquiry": inquiry,
-        "qr": qr_svg(management_payload("notice", inquiry)),
+        "qr": qr_code(management_payload("notice", inquiry)),
         "insurer_name": branch.insurer_name,
         "insurer_number": branch.insurer_number,
         "contact": contact(branch),

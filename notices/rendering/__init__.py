@@ -10,9 +10,8 @@ page here; Typst lays out a whole file of members in one pass, with each font em
 per file and subset to the glyphs used (``bench/notices.py`` prints both side by side).
 Three things keep it fast: the static layer of a template is compiled once and drawn under
 every page as one shared object; values are fitted to their boxes in Python from the fonts'
-glyph widths, not measured in Typst; QR codes are one SVG path drawn from segno's matrix
-with a fixed mask. Each file is compiled in a forked child, which takes Typst's caches with
-it when it exits.
+glyph widths, not measured in Typst; QR codes are small PNGs from zxing-cpp (``qr.py``).
+Each file is compiled in a forked child, which takes Typst's caches with it when it exits.
 
 Interface: ``renderer(template).render(items, common=...) -> bytes`` for a file;
 ``render_files(items, directory)`` for any number of items, in files of ``ITEMS_PER_FILE``;
@@ -26,9 +25,9 @@ from notices.rendering.engine import (
     FieldBox,
     Renderer,
     RenderError,
-    qr_svg,
     renderer,
 )
+from notices.rendering.qr import qr_code, qr_png
 
 __all__ = [
     "DEFAULT_FONT_PATHS",
@@ -36,6 +35,7 @@ __all__ = [
     "FieldBox",
     "RenderError",
     "Renderer",
-    "qr_svg",
+    "qr_code",
+    "qr_png",
     "renderer",
 ]

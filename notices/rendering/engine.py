@@ -14,7 +14,6 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
-import segno
 import typst
 
 from notices.rendering.fitting import Box, fit_size, widths_for
@@ -32,10 +31,6 @@ DEFAULT_FONT_PATHS: tuple[str, ...] = (
 # Typst keeps the whole document, and its caches, in memory while it works: a file holds
 # at most this many items (members), so that a forked child stays under 400 MB RSS.
 ITEMS_PER_FILE = 200
-
-# A fixed QR mask pattern: choosing the best of the eight (segno's default) costs 1 ms a
-# code, five times the rest of the encoding; every mask decodes.
-QR_MASK = 2
 
 Item = Mapping[str, Any]
 
@@ -281,27 +276,3 @@ def _in_child(work) -> bytes:
 def renderer(template: str) -> Renderer:
     """The process's renderer of ``template`` (fonts loaded once per process)."""
     return Renderer(template)
-
-
-def qr_svg(payload: str, *, error: str = "m") -> str:
-    """A QR code as a small SVG: one path of the dark modules, runs of a row merged.
-
-    Drawn from segno's module matrix; segno's own SVG writer costs about ten times more.
-    """
-    matrix = segno.make_qr(payload, error=error, boost_error=False, mask=QR_MASK).matrix
-    size = len(matrix) + 8  # a quiet zone of 4 modules
-    parts: list[str] = []
-    for y, row in enumerate(matrix, start=4):
-        x, n = 0, len(row)
-        while x < n:
-            if row[x]:
-                start = x
-                while x < n and row[x]:
-                    x += 1
-                parts.append(f"M{start + 4} {y}h{x - start}v1h-{x - start}z")
-            else:
-                x += 1
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}">'
-        f'<path d="{"".join(parts)}"/></svg>'
-    )

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from core.jp.era import format_wareki
 from notices.documents.notice import notice_common, notice_renderer
-from notices.rendering import qr_svg
+from notices.rendering import qr_code
 from notices.rendering.fitting import SLACK, Box, fit_size, widths_for
 from tests.notices.pdf import pages_chars, squeeze, text_in_box
 
@@ -34,7 +34,7 @@ def item(name: str, kana: str, address: str, birth: date) -> dict[str, str]:
         "symbol": "13000001",
         "number": "1234567",
         "inquiry": "13-000000001-1",
-        "qr": qr_svg("KKN1-13-000000001-1"),
+        "qr": qr_code("KKN1-13-000000001-1"),
         "insurer_name": "全国健康保険協会 東京支部",
         "insurer_number": "01130012",
         "contact": "全国健康保険協会 東京支部\nTEL 03-1234-5678",

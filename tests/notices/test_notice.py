@@ -138,3 +138,47 @@ def test_the_fast_path_matches_the_plain_reference_rendering_of_the_template(rec
         assert text_in_box(reference_chars[box.page - 1], box) == squeeze(box.value), box
     longest = next(b for b in boxes if b.id == "address" and "気付" in b.value)
     assert longest.size < longest.max  # shrunk or wrapped to fit
+
+
+def test_both_qr_codes_print_sharp_and_decode_to_their_payloads(records, pdf, tmp_path):
+    """The management code names the mailing item, the portal code マイナポータル: both read
+    back from the printed page (rasterized at 150 dpi, as a scanner at the post office
+    would see it)."""
+    import shutil
+    import subprocess
+
+    import zxingcpp
+    from django.conf import settings
+    from PIL import Image
+
+    from notices.documents.common import management_payload
+
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed: scripts/setup.sh installs it")
+    source = tmp_path / "notices.pdf"
+    source.write_bytes(pdf)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", source, tmp_path / "page"],
+        check=True,
+    )
+    (page,) = tmp_path.glob("page*.png")
+    found = {b.text for b in zxingcpp.read_barcodes(Image.open(page))}
+    assert management_payload("notice", inquiries(records)[records[0].pk]) in found
+    assert settings.NOTICE_MYNAPORTAL_URL in found
+
+
+def test_a_qr_code_is_a_png_of_one_pixel_per_module_with_its_quiet_zone():
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    from notices.rendering import qr_code, qr_png
+
+    png = qr_png("KKN1-13-000000001-1")
+    image = Image.open(io.BytesIO(png))
+    assert image.mode == "L" and image.size[0] == image.size[1] == 21 + 8  # version 1
+    assert image.getpixel((0, 0)) == 255 and image.getpixel((4, 4)) == 0  # quiet zone, finder
+    big = image.resize((image.size[0] * 8,) * 2, Image.NEAREST)
+    assert [b.text for b in zxingcpp.read_barcodes(big)] == ["KKN1-13-000000001-1"]
+    assert qr_code("KKN1-13-000000001-1") == list(png)
