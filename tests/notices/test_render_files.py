@@ -1,6 +1,7 @@
-"""The production path: any number of items written as files of at most ITEMS_PER_FILE, each
-compiled in a forked child. Run in a fresh interpreter: a process that has compiled in-process
-(as the other tests do) no longer forks (Typst's threads), so it would test the wrong path."""
+"""The production path: any number of items written as files of at most ITEMS_PER_FILE,
+compiled in forked children, several files per child while its memory allows. Run in a fresh
+interpreter: a process that has compiled in-process (as the other tests do) no longer forks
+(Typst's threads), so it would test the wrong path."""
 
 from __future__ import annotations
 
@@ -25,23 +26,54 @@ items = [{
 } for n in range(5)]
 common = {"as_of_text": "令和6年6月7日", "portal_qr": qr_code("https://myna.go.jp/")}
 render = renderer("notice.typ")
+engine.CHILD_RSS_LIMIT_MB = float(sys.argv[2])
+render._with_static(common), render.fitted(items[:1], common)  # once per process, in children
+children = []
+in_child = engine._in_child
+engine._in_child = lambda work: children.append(1) or in_child(work)
 paths = list(render.render_files(items, Path(sys.argv[1]), common=common, per_file=2))
-print(json.dumps({"paths": [str(p) for p in paths], "forked": not engine._compiled_in_process}))
+print(json.dumps({
+    "paths": [str(p) for p in paths], "forked": not engine._compiled_in_process,
+    "children": len(children),
+}))
 """
 
 
-def test_files_of_at_most_n_items_compiled_in_forked_children(tmp_path):
+def _render_in_fresh_interpreter(directory: Path, rss_limit_mb: float) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path)],
+        [sys.executable, "-c", SCRIPT, str(directory), str(rss_limit_mb)],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=Path(__file__).resolve().parents[2],
         check=True,
     )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_files_of_at_most_n_items_compiled_in_forked_children(tmp_path):
+    result = _render_in_fresh_interpreter(tmp_path, rss_limit_mb=10_000)
     assert result["forked"]  # the parent never compiled: every file came from a child
+    assert result["children"] == 1  # three files, one child: the fonts loaded once
     pages = [len(PdfReader(path).pages) for path in result["paths"]]
     assert pages == [4, 4, 2]  # 2 + 2 + 1 members, two pages each
     text = "".join(page.extract_text() for page in PdfReader(result["paths"][2]).pages)
     assert "𠮷男4" in text.replace(" ", "").replace("\u3000", "")
+
+
+def test_a_child_over_its_memory_limit_hands_the_next_file_to_a_new_child(tmp_path):
+    """With a limit every process is over, each child writes one file and exits: nothing
+    is lost or written twice, and the files keep their order."""
+    result = _render_in_fresh_interpreter(tmp_path, rss_limit_mb=1)
+    assert result["forked"]
+    assert result["children"] == 3
+    assert [Path(p).name for p in result["paths"]] == [
+        "part-00001.pdf",
+        "part-00002.pdf",
+        "part-00003.pdf",
+    ]
+    assert [len(PdfReader(path).pages) for path in result["paths"]] == [4, 4, 2]
+    numbers = [
+        "".join(page.extract_text() for page in PdfReader(path).pages) for path in result["paths"]
+    ]
+    assert ["13-000000004-1" in text for text in numbers] == [False, False, True]
