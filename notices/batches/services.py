@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import kombu.exceptions
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
@@ -31,6 +32,8 @@ from notices.batches.models import (
 )
 
 logger = logging.getLogger(__name__)
+# What publishing raises when the broker is away (kombu wraps the transport's errors).
+BROKER_ERRORS = (kombu.exceptions.OperationalError, OSError)
 
 Status = MailingBatch.Status
 State = MailingItem.State
@@ -187,13 +190,28 @@ def preview(batch_id: int, *, actor: Any, today: date | None = None) -> list[Pre
 
 
 def _enqueue(chunk_ids: list[int]) -> None:
+    """Queue the chunks once the transaction that recorded them pending commits.
+
+    If the broker cannot be reached (Redis restarting), the chunks stay pending in the
+    database and the sweep queues them again once the broker is back: nothing is lost, and
+    the caller (an operator's launch, resume or retry) is not failed for it. The first
+    refusal stops the sending, so a batch of thousands of chunks does not wait on each."""
     from notices.tasks import render_chunk
 
     queue = settings.NOTICE_QUEUE
 
     def send() -> None:
-        for chunk_id in chunk_ids:
-            render_chunk.apply_async((chunk_id,), queue=queue)
+        for sent, chunk_id in enumerate(chunk_ids):
+            try:
+                render_chunk.apply_async((chunk_id,), queue=queue)
+            except BROKER_ERRORS as exc:
+                logger.warning(
+                    "broker unreachable (%s): %d of %d chunks left pending for the sweep",
+                    exc,
+                    len(chunk_ids) - sent,
+                    len(chunk_ids),
+                )
+                return
 
     transaction.on_commit(send)
 
@@ -387,10 +405,18 @@ def _maybe_finish(batch_id: int) -> None:
 
 
 def _finish_later(batch_id: int) -> None:
+    """Queue the outputs on commit; with the broker away, the sweep finishes the batch."""
     from notices.tasks import finish_batch
 
     queue = settings.NOTICE_QUEUE
-    transaction.on_commit(lambda: finish_batch.apply_async((batch_id,), queue=queue))
+
+    def send() -> None:
+        try:
+            finish_batch.apply_async((batch_id,), queue=queue)
+        except BROKER_ERRORS as exc:
+            logger.warning("broker unreachable (%s): batch %s left for the sweep", exc, batch_id)
+
+    transaction.on_commit(send)
 
 
 def finish_batch(batch_id: int) -> bool:
