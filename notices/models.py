@@ -1,7 +1,7 @@
 """The notices app's models live in their rooms (``batches``, ``delivery``); Django finds
 them here."""
 
-from notices.batches.models import MailingBatch, MailingChunk, MailingItem
+from notices.batches.models import MailingBatch, MailingChunk, MailingItem, TrackedRange
 from notices.delivery.models import ReturnedMail
 
-__all__ = ["MailingBatch", "MailingChunk", "MailingItem", "ReturnedMail"]
+__all__ = ["MailingBatch", "MailingChunk", "MailingItem", "ReturnedMail", "TrackedRange"]

@@ -21,7 +21,7 @@ from core.audit import record_event
 from core.errors import Conflict, NotAllowed, ServiceError
 from core.models import AuditEvent
 from eligibility.models import EligibilityRecord
-from notices.batches import planning
+from notices.batches import planning, tracked
 from notices.batches.models import (
     DOCUMENT_OF_KIND,
     Document,
@@ -29,6 +29,7 @@ from notices.batches.models import (
     MailingBatch,
     MailingChunk,
     MailingItem,
+    TrackedRange,
 )
 
 logger = logging.getLogger(__name__)
@@ -161,7 +162,9 @@ def definition_errors(
     elif tracked_first is not None and tracked_first > tracked_last:
         errors["tracked_last"] = ["特定記録番号の「まで」は「から」以上にしてください。"]
     elif tracked_first is not None and _range_overlaps(tracked_first, tracked_last):
-        errors["tracked_first"] = ["この特定記録番号の範囲は、ほかの発送バッチと重なっています。"]
+        errors["tracked_first"] = [
+            "この特定記録番号の範囲は、ほかの発送バッチか取込済みの番号と重なっています。"
+        ]
     return errors
 
 
@@ -169,7 +172,8 @@ def _range_overlaps(first: int, last: int, *, exclude: int | None = None) -> boo
     qs = MailingBatch.objects.filter(tracked_first__lte=last, tracked_last__gte=first)
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
-    return qs.exists()
+    imported = TrackedRange.objects.filter(first__lte=last, last__gte=first)
+    return qs.exists() or imported.exists()
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,9 +233,15 @@ def launch(batch_id: int, *, actor: Any, today: date | None = None) -> MailingBa
         if batch.status != Status.DRAFT:
             raise Conflict("この発送バッチはすでに開始されています。")
         pooled = batch.tracked_first is None
-        if pooled:
-            top = MailingBatch.objects.aggregate(m=Max("tracked_last"))["m"]
-            batch.tracked_first = max(top or 0, settings.NOTICE_TRACKED_POOL_START - 1) + 1
+        imported = pooled and tracked.pool_in_use(batch.branch_id)
+        run = tracked.largest_free_run(batch.branch_id) if imported else None
+        if run is not None:
+            batch.tracked_first, batch.tracked_last = run.first, run.last
+        elif imported:  # numbers are imported here, and none is left: every item would lack one
+            batch.tracked_first, batch.tracked_last = 0, -1
+        elif pooled:
+            top = tracked.highest_known()
+            batch.tracked_first = max(top, settings.NOTICE_TRACKED_POOL_START - 1) + 1
         base = planning.base_for(batch, today=today)
         try:
             with transaction.atomic():
@@ -241,15 +251,31 @@ def launch(batch_id: int, *, actor: Any, today: date | None = None) -> MailingBa
                 "特定記録番号がほかの発送バッチと重なったか、同じ方がすでに対象です。"
                 "範囲を確かめてやり直してください。"
             ) from exc
-        if pooled:
+        if imported:
+            _check_range(batch, planned, imported=True)
+            if run is not None and planned:
+                tracked.take(run, batch, planned)
+                batch.tracked_last = run.first + planned - 1
+            else:
+                batch.tracked_first = batch.tracked_last = None
+        elif pooled:
             batch.tracked_last = batch.tracked_first + max(planned, 1) - 1
         _check_range(batch, planned)  # raising rolls the items back: nothing is created
         _start(batch, planned, actor)
     return batch
 
 
-def _check_range(batch: MailingBatch, count: int) -> None:
+def _check_range(batch: MailingBatch, count: int, *, imported: bool = False) -> None:
+    if batch.tracked_first is None or batch.tracked_last is None:
+        return
     size = batch.tracked_last - batch.tracked_first + 1
+    if imported and count > size:
+        raise BatchInputError(
+            f"取込済みの特定記録番号の空き（連続する最大の範囲 {max(size, 0):,}件）が"
+            f"対象者数（{count:,}件）より少なくなっています。"
+            "郵便局から交付された番号を取り込んでから開始してください。",
+            field_errors={"tracked_last": ["取込済みの番号が足りません。"]},
+        )
     if count > size:
         raise BatchInputError(
             f"特定記録番号の範囲（{size:,}件）が対象者数（{count:,}件）より少なくなっています。"
