@@ -18,7 +18,7 @@ from core.audit import record_event
 from core.errors import ServiceError, admin_message
 from core.models import AuditEvent, Branch
 from core.scoping import BranchScopedAdminMixin
-from notices.batches import selectors, services, tracked
+from notices.batches import finishing, selectors, services, tracked
 from notices.batches.models import Kind, MailingBatch, MailingItem, Route, TrackedRange
 from notices.batches.storage import batch_storage
 from notices.delivery import services as delivery
@@ -170,7 +170,15 @@ class MailingBatchAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     def progress(self, obj: MailingBatch) -> str:
         if obj.status == Status.DRAFT:
             return "未開始"
-        return progress_bar(obj)
+        lists = finishing.list_progress(obj)
+        if not lists.employers:
+            return progress_bar(obj)
+        return format_html(
+            "{}<br>対象者一覧表 {} ／ {}事業所",
+            progress_bar(obj),
+            f"{lists.done:,}",
+            f"{lists.employers:,}",
+        )
 
     @admin.display(description="支部別")
     def progress_by_branch(self, obj: MailingBatch) -> str:

@@ -282,3 +282,40 @@ class TrackedRange(models.Model):
     @property
     def size(self) -> int:
         return self.last - self.first + 1
+
+
+class OutputChunk(models.Model):
+    """A piece of a batch's outputs once every item is rendered: the manifest (one chunk), or
+    the 対象者一覧表 of the employers with ``first_employer <= employer_id <= last_employer``.
+    Claimed like the rendering chunks (a conditional update, a heartbeat, a lease); progress
+    is counted per employer (``done``), and a chunk taken again goes on after
+    ``last_done``, so each list is written once and none is skipped."""
+
+    class Kind(models.TextChoices):
+        MANIFEST = "manifest", _("発送明細")
+        LISTS = "lists", _("対象者一覧表")
+
+    batch = models.ForeignKey(MailingBatch, on_delete=models.CASCADE, related_name="output_chunks")
+    number = models.IntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    first_employer = models.BigIntegerField(null=True, blank=True)
+    last_employer = models.BigIntegerField(null=True, blank=True)
+    employers = models.IntegerField(_("事業所数"), default=0)
+    done = models.IntegerField(_("作成済み事業所数"), default=0)
+    last_done = models.BigIntegerField(null=True, blank=True)
+    state = models.CharField(
+        max_length=10, choices=MailingChunk.State.choices, default=MailingChunk.State.PENDING
+    )
+    claim = models.CharField(max_length=32, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    attempts = models.IntegerField(default=0)
+    outputs = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="output_chunk_number")
+        ]
+        indexes = [models.Index(fields=["state", "heartbeat"])]
+
+    def __str__(self) -> str:
+        return f"#{self.batch_id} output {self.number}"

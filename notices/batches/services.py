@@ -21,7 +21,7 @@ from core.audit import record_event
 from core.errors import Conflict, NotAllowed, ServiceError
 from core.models import AuditEvent
 from eligibility.models import EligibilityRecord
-from notices.batches import planning, tracked
+from notices.batches import finishing, planning, tracked
 from notices.batches.models import (
     DOCUMENT_OF_KIND,
     Document,
@@ -446,25 +446,9 @@ def _finish_later(batch_id: int) -> None:
 
 
 def finish_batch(batch_id: int) -> bool:
-    """Write the outputs once every chunk is done (claimed running → finishing)."""
-    from notices.batches.outputs import write_outputs
-
-    if MailingChunk.objects.filter(batch_id=batch_id).exclude(state="done").exists():
-        return False
-    if not MailingBatch.objects.filter(pk=batch_id, status=Status.RUNNING).update(
-        status=Status.FINISHING
-    ):
-        return False
-    batch = MailingBatch.objects.get(pk=batch_id)
-    try:
-        batch.outputs = write_outputs(batch)
-    except Exception:
-        MailingBatch.objects.filter(pk=batch_id).update(status=Status.RUNNING)
-        raise
-    batch.status = Status.DONE
-    batch.finished_at = timezone.now()
-    batch.save(update_fields=["outputs", "status", "finished_at"])
-    return True
+    """Once every rendering chunk is done: 実行中 → 出力作成中, and the outputs (the manifest,
+    the employers' 対象者一覧表 in chunks) planned and queued (``notices.batches.finishing``)."""
+    return finishing.start(batch_id)
 
 
 def sweep(*, now: Any = None) -> dict[str, int]:
@@ -493,7 +477,8 @@ def sweep(*, now: Any = None) -> dict[str, int]:
                 pending = mine.filter(state=MailingChunk.State.PENDING)
                 ids += list(pending.values_list("pk", flat=True))
         _enqueue(ids)
-    return {"queued": len(ids), "finishing": finished}
+    outputs = finishing.sweep(now=now)
+    return {"queued": len(ids), "finishing": finished, "outputs": outputs}
 
 
 # --- the standing rule and single reissues --------------------------------------------------
