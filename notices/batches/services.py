@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from core.audit import record_event
 from core.errors import Conflict, NotAllowed, ServiceError
+from core.jp.kana import normalize_kana
 from core.models import AuditEvent
 from eligibility.models import EligibilityRecord
 from notices.batches import finishing, planning, tracked
@@ -501,19 +502,84 @@ REISSUE_FORMS = {
 }
 
 
+class ReissueTargetError(ServiceError):
+    code = "reissue_target"
+    status = 409
+
+
+def _kana_key(text: str) -> str:
+    return normalize_kana(text or "").replace("\u3000", "")
+
+
+def reissue_record_id(application: Any, *, today: date | None = None) -> int:
+    """The record a completed 交付申請書 issues for: the filer's record, or, when the form
+    names a family member (``target`` = ``dependent``, with ``target_name``, ``target_kana``
+    and ``target_birth_date``: ``applications.forms_catalogue.definitions.target_fields``),
+    that 被扶養者's record in the same household, found by birth date, then reading, then
+    name, then in force on ``today``. Raises ReissueTargetError when no single record fits:
+    the document is never issued to the insured person in the dependent's stead."""
+    data = application.data or {}
+    if data.get("target") != "dependent":
+        return application.record_id
+    record = application.record
+    household = record.insured_record_id or record.pk
+    try:
+        birth = date.fromisoformat(str(data.get("target_birth_date") or ""))
+    except ValueError:
+        birth = None
+    candidates = list(
+        EligibilityRecord.objects.filter(
+            insured_record_id=household, kind=EligibilityRecord.Kind.DEPENDENT, birth_date=birth
+        ).only("pk", "name", "name_kana", "lost_on")
+    )
+    today = today or _today()
+    narrowing = (
+        lambda r: _kana_key(r.name_kana) == _kana_key(data.get("target_kana", "")),
+        lambda r: (
+            r.name.replace("\u3000", "").replace(" ", "")
+            == str(data.get("target_name", "")).replace("\u3000", "").replace(" ", "")
+        ),
+        lambda r: r.lost_on is None or r.lost_on > today,
+    )
+    for keep in narrowing:
+        if len(candidates) <= 1:
+            break
+        candidates = [r for r in candidates if keep(r)] or candidates
+    if len(candidates) != 1:
+        found = "見つかりません" if not candidates else "一人に絞れません"
+        raise ReissueTargetError(
+            f"申請書の家族（被扶養者）に当たる資格が{found}。"
+            "氏名・フリガナ・生年月日を資格情報と照らして確かめてください。"
+        )
+    return candidates[0].pk
+
+
 def reissue_for_application(application_id: int) -> MailingBatch | None:
-    """One item for the member of a completed 交付申請書 (資格確認書 / お知らせ)."""
+    """One item for the member of a completed 交付申請書 (資格確認書 / お知らせ): the filer,
+    or the 被扶養者 the form names. When the named dependent cannot be found, nothing is
+    issued; the refusal is logged and audit-recorded on the application."""
     from applications.models import Application
 
-    application = Application.objects.filter(pk=application_id).first()
+    application = Application.objects.select_related("record").filter(pk=application_id).first()
     if application is None or application.form_code not in REISSUE_FORMS:
         return None
     if application.record_id is None:
         return None
+    try:
+        record_id = reissue_record_id(application)
+    except ReissueTargetError as exc:
+        logger.warning("reissue for application %s not issued: %s", application_id, exc.code)
+        record_event(
+            actor=None,
+            action=Action.STATUS,
+            obj=application,
+            changes={"reissue": "not_issued", "reason": exc.message},
+        )
+        return None
     batch = define_batch(
         actor=None,
         kind=REISSUE_FORMS[application.form_code],
-        record_id=application.record_id,
+        record_id=record_id,
         branch_id=application.branch_id,
     )
     launch(batch.pk, actor=None)

@@ -3,13 +3,17 @@ that member (a batch of one, through the same life); other forms issue nothing."
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from applications.services.review import application_change_status
+from core.models import AuditEvent
 from notices import tasks
 from notices.batches import services
-from notices.batches.models import Kind, MailingBatch
+from notices.batches.models import Kind, MailingBatch, MailingItem
 from tests.factories.applications import ApplicationFactory
+from tests.factories.eligibility import DependentRecordFactory, InsuredRecordFactory
 
 
 @pytest.fixture
@@ -44,3 +48,91 @@ def test_other_forms_issue_nothing(reviewer, reissue_now, django_capture_on_comm
             actor=reviewer, expected_version=application.version,
         )  # fmt: skip
     assert not MailingBatch.objects.exists()
+
+
+def complete(application, reviewer, capture):
+    with capture(execute=True):
+        application_change_status(
+            application_id=application.pk, to_status="completed", comment="",
+            actor=reviewer, expected_version=application.version,
+        )  # fmt: skip
+
+
+def naming(dependent, **overrides):
+    return {
+        "target": "dependent",
+        "target_name": dependent.name,
+        "target_kana": dependent.name_kana,
+        "target_birth_date": dependent.birth_date.isoformat(),
+        "reason": "no_card",
+        "send_to": "registered",
+        **overrides,
+    }
+
+
+@pytest.mark.parametrize("form_code", ["shikaku_kakuninsho", "oshirase_kofu"])
+def test_a_form_naming_a_dependent_issues_for_the_dependents_record(
+    reviewer, reissue_now, django_capture_on_commit_callbacks, tokyo, form_code
+):
+    insured = InsuredRecordFactory(branch=tokyo)
+    DependentRecordFactory(
+        insured_record=insured, name="協会　一郎", name_kana="キョウカイ　イチロウ"
+    )
+    named = DependentRecordFactory(
+        insured_record=insured, name="協会　次郎", name_kana="キョウカイ　ジロウ",
+        birth_date=date(2018, 3, 3),
+    )  # fmt: skip
+    application = ApplicationFactory(
+        form_code=form_code, reviewing=True, record=insured, data=naming(named)
+    )
+    complete(application, reviewer, django_capture_on_commit_callbacks)
+    batch = MailingBatch.objects.get()
+    assert batch.record_id == named.pk
+    assert list(batch.items.values_list("record_id", flat=True)) == [named.pk]
+
+
+def test_twins_are_told_apart_by_the_reading_typed_in_any_kana(
+    reviewer, reissue_now, django_capture_on_commit_callbacks, tokyo
+):
+    insured = InsuredRecordFactory(branch=tokyo)
+    twins = [
+        DependentRecordFactory(insured_record=insured, name=name, name_kana=kana,
+                               birth_date=date(2019, 7, 7))
+        for name, kana in (
+            ("協会　星子", "キョウカイ　ホシコ"),
+            ("協会　織子", "キョウカイ　オリコ"),
+        )
+    ]  # fmt: skip
+    data = naming(twins[1], target_kana="きょうかい おりこ")  # hiragana, ASCII space
+    application = ApplicationFactory(
+        form_code="shikaku_kakuninsho", reviewing=True, record=insured, data=data
+    )
+    complete(application, reviewer, django_capture_on_commit_callbacks)
+    assert MailingBatch.objects.get().items.get().record_id == twins[1].pk
+
+
+def test_a_dependent_not_found_issues_nothing_rather_than_the_insured_persons(
+    reviewer, reissue_now, django_capture_on_commit_callbacks, tokyo
+):
+    insured = InsuredRecordFactory(branch=tokyo)
+    dependent = DependentRecordFactory(insured_record=insured)
+    data = naming(dependent, target_birth_date="2001-01-01")
+    application = ApplicationFactory(
+        form_code="oshirase_kofu", reviewing=True, record=insured, data=data
+    )
+    complete(application, reviewer, django_capture_on_commit_callbacks)
+    assert not MailingBatch.objects.exists() and not MailingItem.objects.exists()
+    event = AuditEvent.objects.get(object_id=str(application.pk), changes__reissue="not_issued")
+    assert "家族（被扶養者）に当たる資格が見つかりません" in event.changes["reason"]
+
+
+def test_a_dependent_filing_for_themselves_gets_their_own_record(
+    reviewer, reissue_now, django_capture_on_commit_callbacks, tokyo
+):
+    dependent = DependentRecordFactory(insured_record=InsuredRecordFactory(branch=tokyo))
+    application = ApplicationFactory(
+        form_code="shikaku_kakuninsho", reviewing=True, record=dependent,
+        data={"target": "self", "reason": "no_card", "send_to": "registered"},
+    )  # fmt: skip
+    complete(application, reviewer, django_capture_on_commit_callbacks)
+    assert MailingBatch.objects.get().items.get().record_id == dependent.pk
