@@ -73,6 +73,16 @@ class MailingBatch(models.Model):
         db_constraint=False,
         related_name="+",
     )
+    application = models.OneToOneField(
+        "applications.Application",
+        verbose_name=_("交付申請"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+        help_text=_("再交付のもとになった交付申請書（一件の申請に一つの発送）。"),
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("再送元の発送"),

@@ -556,8 +556,9 @@ def reissue_record_id(application: Any, *, today: date | None = None) -> int:
 
 def reissue_for_application(application_id: int) -> MailingBatch | None:
     """One item for the member of a completed 交付申請書 (資格確認書 / お知らせ): the filer,
-    or the 被扶養者 the form names. When the named dependent cannot be found, nothing is
-    issued; the refusal is logged and audit-recorded on the application."""
+    or the 被扶養者 the form names. Once per application (a unique link on the batch), so a
+    redelivered task issues nothing more. When the named dependent cannot be found, nothing
+    is issued; the refusal is logged and audit-recorded on the application."""
     from applications.models import Application
 
     application = Application.objects.select_related("record").filter(pk=application_id).first()
@@ -576,13 +577,21 @@ def reissue_for_application(application_id: int) -> MailingBatch | None:
             changes={"reissue": "not_issued", "reason": exc.message},
         )
         return None
-    batch = define_batch(
-        actor=None,
-        kind=REISSUE_FORMS[application.form_code],
-        record_id=record_id,
-        branch_id=application.branch_id,
-    )
-    launch(batch.pk, actor=None)
+    existing = MailingBatch.objects.filter(application=application).first()
+    if existing is not None:  # a redelivered task: the item was issued already
+        return existing
+    try:
+        with transaction.atomic():
+            batch = define_batch(
+                actor=None,
+                kind=REISSUE_FORMS[application.form_code],
+                record_id=record_id,
+                branch_id=application.branch_id,
+            )
+            MailingBatch.objects.filter(pk=batch.pk).update(application=application)
+            launch(batch.pk, actor=None)
+    except IntegrityError:  # another delivery of the same task won the race
+        return MailingBatch.objects.filter(application=application).first()
     batch.refresh_from_db()
     return batch
 

@@ -136,3 +136,14 @@ def test_a_dependent_filing_for_themselves_gets_their_own_record(
     )  # fmt: skip
     complete(application, reviewer, django_capture_on_commit_callbacks)
     assert MailingBatch.objects.get().items.get().record_id == dependent.pk
+
+
+def test_a_redelivered_reissue_task_issues_nothing_more(reviewer, reissue_now, tokyo):
+    application = ApplicationFactory(
+        form_code="shikaku_kakuninsho", completed=True, record__branch=tokyo
+    )
+    first = tasks.reissue(application.pk)
+    again = tasks.reissue(application.pk)  # acks_late: a worker lost after the work, say
+    assert first == again
+    assert MailingBatch.objects.count() == 1 and MailingItem.objects.count() == 1
+    assert MailingBatch.objects.get().application_id == application.pk
