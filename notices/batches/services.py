@@ -479,7 +479,8 @@ def sweep(*, now: Any = None) -> dict[str, int]:
                 ids += list(pending.values_list("pk", flat=True))
         _enqueue(ids)
     outputs = finishing.sweep(now=now)
-    return {"queued": len(ids), "finishing": finished, "outputs": outputs}
+    reissued = sweep_reissues(now=now)
+    return {"queued": len(ids), "finishing": finished, "outputs": outputs, "reissued": reissued}
 
 
 # --- the standing rule and single reissues --------------------------------------------------
@@ -594,6 +595,60 @@ def reissue_for_application(application_id: int) -> MailingBatch | None:
         return MailingBatch.objects.filter(application=application).first()
     batch.refresh_from_db()
     return batch
+
+
+def sweep_reissues(*, now: Any = None) -> int:
+    """Issue what a lost ``reissue`` message left undone: the 交付申請書 that reached 審査完了
+    between ``NOTICE_REISSUE_SWEEP_DAYS`` ago and one lease ago (the normal path had its
+    chance), still completed, with no batch linked, not refused (audit), and with no reissue
+    batch of the household made since (batches from before the link existed). Returns how
+    many it issued."""
+    from applications.models import Application, ApplicationStatus, StatusChange
+
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.NOTICE_REISSUE_SWEEP_DAYS)
+    until = now - timedelta(seconds=settings.NOTICE_CHUNK_LEASE)
+    completed = dict(
+        StatusChange.objects.filter(
+            to_status=ApplicationStatus.COMPLETED,
+            at__gte=since,
+            at__lt=until,
+            application__form_code__in=list(REISSUE_FORMS),
+            application__status=ApplicationStatus.COMPLETED,
+        )
+        .exclude(
+            application_id__in=MailingBatch.objects.filter(application__isnull=False).values(
+                "application_id"
+            )
+        )
+        .values_list("application_id", "at")
+    )
+    if not completed:
+        return 0
+    refused = set(
+        AuditEvent.objects.filter(
+            object_type=Application._meta.label_lower,
+            object_id__in=[str(pk) for pk in completed],
+            changes__reissue="not_issued",
+        ).values_list("object_id", flat=True)
+    )
+    issued = 0
+    for application in Application.objects.select_related("record").filter(pk__in=completed):
+        if str(application.pk) in refused or application.record_id is None:
+            continue
+        record = application.record
+        household = record.insured_record_id or record.pk
+        legacy = MailingBatch.objects.filter(
+            Q(record_id=household) | Q(record__insured_record_id=household),
+            kind=REISSUE_FORMS[application.form_code],
+            application=None,
+            created_at__gte=completed[application.pk],
+        )
+        if legacy.exists():
+            continue
+        if reissue_for_application(application.pk) is not None:
+            issued += 1
+    return issued
 
 
 __all__ = [

@@ -3,9 +3,10 @@ that member (a batch of one, through the same life); other forms issue nothing."
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from applications.services.review import application_change_status
 from core.models import AuditEvent
@@ -147,3 +148,59 @@ def test_a_redelivered_reissue_task_issues_nothing_more(reviewer, reissue_now, t
     assert first == again
     assert MailingBatch.objects.count() == 1 and MailingItem.objects.count() == 1
     assert MailingBatch.objects.get().application_id == application.pk
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    from kombu.exceptions import OperationalError
+
+    def refuse(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(tasks.reissue, "delay", refuse)
+    monkeypatch.setattr(services, "_enqueue", lambda ids: None)
+
+
+def after_the_lease(settings):
+    return timezone.now() + timedelta(seconds=settings.NOTICE_CHUNK_LEASE + 1)
+
+
+def test_a_reissue_whose_message_was_lost_is_issued_by_the_sweep(
+    reviewer, broker_down, django_capture_on_commit_callbacks, tokyo, settings
+):
+    application = ApplicationFactory(
+        form_code="oshirase_kofu", reviewing=True, record__branch=tokyo
+    )
+    complete(application, reviewer, django_capture_on_commit_callbacks)
+    assert not MailingBatch.objects.exists()  # the broker refused the message
+    assert services.sweep_reissues() == 0  # within the lease: the normal path's turn
+    assert services.sweep(now=after_the_lease(settings))["reissued"] == 1
+    batch = MailingBatch.objects.get()
+    assert batch.application_id == application.pk
+    assert list(batch.items.values_list("record_id", flat=True)) == [application.record_id]
+    assert services.sweep_reissues(now=after_the_lease(settings)) == 0  # once
+
+
+def test_the_sweep_leaves_refused_and_already_issued_applications_alone(
+    reviewer, broker_down, django_capture_on_commit_callbacks, tokyo, settings
+):
+    insured = InsuredRecordFactory(branch=tokyo)
+    dependent = DependentRecordFactory(insured_record=insured)
+    refused = ApplicationFactory(
+        form_code="oshirase_kofu", reviewing=True, record=insured,
+        data=naming(dependent, target_birth_date="2001-01-01"),
+    )  # fmt: skip
+    complete(refused, reviewer, django_capture_on_commit_callbacks)
+    assert services.sweep_reissues(now=after_the_lease(settings)) == 0
+    assert AuditEvent.objects.filter(changes__reissue="not_issued").count() == 1
+    assert services.sweep_reissues(now=after_the_lease(settings)) == 0
+    assert AuditEvent.objects.filter(changes__reissue="not_issued").count() == 1
+
+    # A reissue batch made before batches were linked to their application.
+    legacy = ApplicationFactory(form_code="shikaku_kakuninsho", reviewing=True, record=insured)
+    complete(legacy, reviewer, django_capture_on_commit_callbacks)
+    services.define_batch(
+        actor=None, kind=Kind.REISSUE_CERTIFICATE, record_id=insured.pk, branch_id=tokyo.pk
+    )
+    assert services.sweep_reissues(now=after_the_lease(settings)) == 0
+    assert MailingBatch.objects.count() == 1
