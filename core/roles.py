@@ -29,6 +29,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notices.change_mailingbatch",
         "notices.view_mailingitem",
         "notices.change_mailingitem",
+        "notices.view_trackedrange",
+        "notices.add_trackedrange",
     ],
     ADMINISTRATOR: [
         "core.view_branch",

@@ -18,8 +18,8 @@ from core.audit import record_event
 from core.errors import ServiceError, admin_message
 from core.models import AuditEvent, Branch
 from core.scoping import BranchScopedAdminMixin
-from notices.batches import selectors, services
-from notices.batches.models import Kind, MailingBatch, MailingItem, Route
+from notices.batches import finishing, selectors, services, tracked
+from notices.batches.models import Kind, MailingBatch, MailingItem, Route, TrackedRange
 from notices.batches.storage import batch_storage
 from notices.delivery import services as delivery
 from notices.delivery.models import ReturnedMail, ReturnReason
@@ -170,7 +170,15 @@ class MailingBatchAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
     def progress(self, obj: MailingBatch) -> str:
         if obj.status == Status.DRAFT:
             return "未開始"
-        return progress_bar(obj)
+        lists = finishing.list_progress(obj)
+        if not lists.employers:
+            return progress_bar(obj)
+        return format_html(
+            "{}<br>対象者一覧表 {} ／ {}事業所",
+            progress_bar(obj),
+            f"{lists.done:,}",
+            f"{lists.employers:,}",
+        )
 
     @admin.display(description="支部別")
     def progress_by_branch(self, obj: MailingBatch) -> str:
@@ -428,3 +436,94 @@ class ReturnedMailAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/notices/returns_import.html", context)
+
+
+class TrackedFileForm(forms.Form):
+    file = forms.FileField(label="郵便局から交付された特定記録番号のCSV")
+    branch = forms.ModelChoiceField(
+        label="支部",
+        queryset=Branch.objects.order_by("code"),
+        required=False,
+        empty_label="本部",
+        help_text="この支部の発送バッチが、取り込んだ番号を使います。",
+    )
+
+
+@admin.register(TrackedRange)
+class TrackedRangeAdmin(BranchScopedAdminMixin, admin.ModelAdmin):
+    """特定記録 numbers imported from the post office's file, per branch: the free runs and
+    the runs the batches took. Rows are written only by the import (whole file or nothing)."""
+
+    list_display = ["__str__", "size_display", "branch", "batch", "source", "imported_at"]
+    list_filter = [("batch", admin.EmptyFieldListFilter)]
+    search_fields = ["source"]
+    list_select_related = ["branch", "batch"]
+    change_list_template = "admin/notices/trackedrange_change_list.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # through the import view
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def can_import(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("notices.add_trackedrange")
+
+    @admin.display(description="件数")
+    def size_display(self, obj: TrackedRange) -> str:
+        return f"{obj.size:,}"
+
+    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> Any:
+        extra = {**(extra_context or {}), "can_import": self.can_import(request)}
+        return super().changelist_view(request, extra_context=extra)
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path("import/", view(self.import_view), name="notices_trackedrange_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request: HttpRequest) -> Any:
+        from django.template.response import TemplateResponse
+
+        if not self.can_import(request):
+            raise PermissionDenied
+        form = TrackedFileForm(request.POST or None, request.FILES or None)
+        if not request.user.is_headquarters:
+            form.fields["branch"].queryset = Branch.objects.filter(pk=request.user.branch_id)
+            form.fields["branch"].required = True
+            form.fields["branch"].empty_label = None
+        report = None
+        if request.method == "POST" and form.is_valid():
+            branch = form.cleaned_data["branch"]
+            upload = form.cleaned_data["file"]
+            try:
+                report = tracked.import_tracked_numbers(
+                    actor=request.user,
+                    data=upload.read(),
+                    branch_id=branch.pk if branch else None,
+                    source=upload.name,
+                )
+            except ServiceError as exc:
+                admin_message(request, exc)
+            else:
+                if not report.errors:
+                    messages.success(
+                        request,
+                        f"特定記録番号 {report.numbers:,}件（連続する範囲 {report.runs:,}件）を"
+                        "取り込みました。",
+                    )
+                    return HttpResponseRedirect(reverse("admin:notices_trackedrange_changelist"))
+                messages.error(request, "誤りのある行があるため、何も取り込んでいません。")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "特定記録番号の取込",
+            "form": form,
+            "report": report,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/notices/tracked_import.html", context)

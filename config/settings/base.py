@@ -407,6 +407,10 @@ NOTICE_BOX_MAX_G = env.int("NOTICE_BOX_MAX_G", default=4000)
 # Items per file of individual mail (a household is never split), and files per chunk.
 NOTICE_PART_ITEMS = env.int("NOTICE_PART_ITEMS", default=190)
 NOTICE_CHUNK_PARTS = env.int("NOTICE_CHUNK_PARTS", default=4)
+# The sweep issues a completed 交付申請書's reissue whose message was lost, this many days back.
+NOTICE_REISSUE_SWEEP_DAYS = env.int("NOTICE_REISSUE_SWEEP_DAYS", default=7)
+# Employers per output chunk of 対象者一覧表 (one list each, a fork and a compile: ~0.2–0.5 s).
+NOTICE_LIST_CHUNK_EMPLOYERS = env.int("NOTICE_LIST_CHUNK_EMPLOYERS", default=100)
 # 特定記録 numbers: a batch without its own range takes the next free ones from this start.
 NOTICE_TRACKED_POOL_START = env.int("NOTICE_TRACKED_POOL_START", default=10_000_000_000)
 # The standing rule: 資格確認書 to members acquired this many days ago (inclusive window).

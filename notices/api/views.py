@@ -1,4 +1,5 @@
-"""GET /api/v1/notices/batches/<id>/: a batch's status and counts (overall and per branch).
+"""GET /api/v1/notices/batches/<id>/: a batch's status and counts (overall and per branch),
+and the employers' 対象者一覧表 written so far.
 
 Staff with ``notices.view_mailingbatch``; a branch's staff see their branch's batches only
 (another branch's batch answers 404, as if it did not exist)."""
@@ -15,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from notices.batches import selectors
+from notices.batches import finishing, selectors
 
 
 class CountsSerializer(serializers.Serializer):
@@ -32,6 +33,11 @@ class BranchCountsSerializer(CountsSerializer):
     branch_id = serializers.IntegerField()
 
 
+class ListProgressSerializer(serializers.Serializer):
+    employers = serializers.IntegerField(help_text="対象者一覧表を作る事業所の数（出力作成中から）")
+    done = serializers.IntegerField(help_text="対象者一覧表を作成済みの事業所の数")
+
+
 class BatchStatusSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     kind = serializers.CharField()
@@ -42,6 +48,7 @@ class BatchStatusSerializer(serializers.Serializer):
     branch = serializers.IntegerField(allow_null=True)
     counts = CountsSerializer()
     by_branch = BranchCountsSerializer(many=True)
+    lists = ListProgressSerializer()
     launched_at = serializers.DateTimeField(allow_null=True)
     finished_at = serializers.DateTimeField(allow_null=True)
 
@@ -69,6 +76,7 @@ class BatchStatusView(APIView):
         if batch is None:
             raise NotFound("発送バッチが見つかりません。")
         progress = selectors.progress(batch)
+        lists = finishing.list_progress(batch)
         body: dict[str, Any] = {
             "id": batch.pk,
             "kind": batch.kind,
@@ -81,6 +89,7 @@ class BatchStatusView(APIView):
             "by_branch": [
                 {"branch_id": branch_id, **counts(c)} for branch_id, c in progress.by_branch.items()
             ],
+            "lists": {"employers": lists.employers, "done": lists.done},
             "launched_at": batch.launched_at,
             "finished_at": batch.finished_at,
         }

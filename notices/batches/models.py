@@ -73,6 +73,16 @@ class MailingBatch(models.Model):
         db_constraint=False,
         related_name="+",
     )
+    application = models.OneToOneField(
+        "applications.Application",
+        verbose_name=_("交付申請"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        db_constraint=False,
+        related_name="+",
+        help_text=_("再交付のもとになった交付申請書（一件の申請に一つの発送）。"),
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("再送元の発送"),
@@ -218,3 +228,104 @@ class MailingChunk(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.batch_id} chunk {self.number}"
+
+
+class TrackedRange(models.Model):
+    """特定記録 numbers issued by the post office and imported from a file: one row per run of
+    consecutive numbers, for a branch (or 本部 when ``branch`` is empty). A batch of that
+    branch without its own range takes the head of the largest free run at launch: the run
+    is marked taken by the batch, and what the batch did not need is split off as a new
+    free run (``split_from``)."""
+
+    branch = models.ForeignKey(
+        "core.Branch",
+        verbose_name=_("支部"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("空欄は本部の番号。"),
+    )
+    first = models.BigIntegerField(_("特定記録番号（から）"))
+    last = models.BigIntegerField(_("特定記録番号（まで）"))
+    batch = models.ForeignKey(
+        MailingBatch,
+        verbose_name=_("使用した発送バッチ"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tracked_ranges",
+    )
+    split_from = models.ForeignKey(
+        "self",
+        verbose_name=_("分割元"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    source = models.CharField(_("取込ファイル"), max_length=200, blank=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("取込者"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    imported_at = models.DateTimeField(_("取込日時"), auto_now_add=True, db_default=Now())
+
+    class Meta:
+        verbose_name = _("特定記録番号（取込）")
+        verbose_name_plural = _("特定記録番号（取込）")
+        ordering = ["first"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first__lte=models.F("last")), name="tracked_range_ordered"
+            ),
+            models.UniqueConstraint(fields=["first"], name="tracked_range_first_once"),
+        ]
+        indexes = [models.Index(fields=["branch", "batch"])]
+
+    def __str__(self) -> str:
+        return f"{self.first:011d}–{self.last:011d}"
+
+    @property
+    def size(self) -> int:
+        return self.last - self.first + 1
+
+
+class OutputChunk(models.Model):
+    """A piece of a batch's outputs once every item is rendered: the manifest (one chunk), or
+    the 対象者一覧表 of the employers with ``first_employer <= employer_id <= last_employer``.
+    Claimed like the rendering chunks (a conditional update, a heartbeat, a lease); progress
+    is counted per employer (``done``), and a chunk taken again goes on after
+    ``last_done``, so each list is written once and none is skipped."""
+
+    class Kind(models.TextChoices):
+        MANIFEST = "manifest", _("発送明細")
+        LISTS = "lists", _("対象者一覧表")
+
+    batch = models.ForeignKey(MailingBatch, on_delete=models.CASCADE, related_name="output_chunks")
+    number = models.IntegerField()
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    first_employer = models.BigIntegerField(null=True, blank=True)
+    last_employer = models.BigIntegerField(null=True, blank=True)
+    employers = models.IntegerField(_("事業所数"), default=0)
+    done = models.IntegerField(_("作成済み事業所数"), default=0)
+    last_done = models.BigIntegerField(null=True, blank=True)
+    state = models.CharField(
+        max_length=10, choices=MailingChunk.State.choices, default=MailingChunk.State.PENDING
+    )
+    claim = models.CharField(max_length=32, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    attempts = models.IntegerField(default=0)
+    outputs = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "number"], name="output_chunk_number")
+        ]
+        indexes = [models.Index(fields=["state", "heartbeat"])]
+
+    def __str__(self) -> str:
+        return f"#{self.batch_id} output {self.number}"

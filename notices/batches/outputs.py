@@ -121,43 +121,53 @@ def write_manifests(batch: MailingBatch) -> list[dict[str, str]]:
     return out
 
 
-def write_employer_lists(batch: MailingBatch) -> list[dict[str, str]]:
-    storage = batch_storage()
-    title = (
-        "資格確認書 送付対象者一覧表"
-        if batch.document == Document.CERTIFICATE
-        else "資格情報のお知らせ 送付対象者一覧表"
-    )
+def list_title(batch: MailingBatch) -> str:
+    if batch.document == Document.CERTIFICATE:
+        return "資格確認書 送付対象者一覧表"
+    return "資格情報のお知らせ 送付対象者一覧表"
+
+
+def employer_groups(
+    batch: MailingBatch, *, first: int | None = None, last: int | None = None
+) -> Iterator[tuple[int, list[MailingItem]]]:
+    """(employer id, its items in order) for each employer of the batch (in id order, within
+    ``first``..``last`` when given): the members its 対象者一覧表 lists (not the skipped)."""
     items = (
         batch.items.exclude(employer=None)
         .exclude(state=MailingItem.State.SKIPPED)
         .select_related("record", "employer__branch")
         .order_by("employer_id", "seq")
     )
-    out = []
-    by_employer = groupby(items.iterator(chunk_size=2000), key=lambda i: i.employer_id)
-    for _employer_id, group in by_employer:
-        rows = list(group)
-        employer = rows[0].employer
-        common = employer_list_common(
-            employer, title=title, created=timezone.localdate(), count=len(rows)
+    if first is not None:
+        items = items.filter(employer_id__gte=first)
+    if last is not None:
+        items = items.filter(employer_id__lte=last)
+    for employer_id, group in groupby(items.iterator(chunk_size=2000), key=lambda i: i.employer_id):
+        yield employer_id, list(group)
+
+
+def write_employer_list(batch: MailingBatch, rows: list[MailingItem]) -> dict[str, str]:
+    """Write one employer's 対象者一覧表 (the same name each time: a rerun overwrites it)."""
+    storage = batch_storage()
+    employer = rows[0].employer
+    common = employer_list_common(
+        employer, title=list_title(batch), created=timezone.localdate(), count=len(rows)
+    )
+    lines = employer_list_rows([row.record for row in rows], destination=rows[0].route)
+    name = f"mailings/{batch.pk}/list-{employer.symbol}.pdf"
+    with tempfile.TemporaryDirectory(prefix="mailing-list-") as tmp:
+        # render_files compiles in a forked child: the worker's memory stays flat.
+        (path,) = employer_list_renderer().render_files(
+            lines, Path(tmp), common=common, per_file=len(lines) + 1
         )
-        lines = employer_list_rows([row.record for row in rows], destination=rows[0].route)
-        name = f"mailings/{batch.pk}/list-{employer.symbol}.pdf"
-        with tempfile.TemporaryDirectory(prefix="mailing-list-") as tmp:
-            # render_files compiles in a forked child: the worker's memory stays flat.
-            (path,) = employer_list_renderer().render_files(
-                lines, Path(tmp), common=common, per_file=len(lines) + 1
-            )
-            if storage.exists(name):
-                storage.delete(name)
-            with path.open("rb") as fh:
-                storage.save(name, File(fh))
-        out.append({"name": name, "label": f"対象者一覧表 {employer.name}"})
-    return out
+        if storage.exists(name):
+            storage.delete(name)
+        with path.open("rb") as fh:
+            storage.save(name, File(fh))
+    return {"name": name, "label": f"対象者一覧表 {employer.name}"}
 
 
-def write_outputs(batch: MailingBatch) -> list[dict[str, Any]]:
+def pdf_outputs(batch: MailingBatch) -> list[dict[str, Any]]:
+    """The print-ready PDFs the chunks wrote, by name."""
     files = batch.items.exclude(file="").order_by("file").values_list("file", flat=True).distinct()
-    pdfs = [{"name": name, "label": name.rsplit("/", 1)[-1]} for name in files]
-    return [*write_manifests(batch), *write_employer_lists(batch), *pdfs]
+    return [{"name": name, "label": name.rsplit("/", 1)[-1]} for name in files]

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+import kombu.exceptions
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
@@ -18,9 +19,10 @@ from django.utils import timezone
 
 from core.audit import record_event
 from core.errors import Conflict, NotAllowed, ServiceError
+from core.jp.kana import normalize_kana
 from core.models import AuditEvent
 from eligibility.models import EligibilityRecord
-from notices.batches import planning
+from notices.batches import finishing, planning, tracked
 from notices.batches.models import (
     DOCUMENT_OF_KIND,
     Document,
@@ -28,9 +30,12 @@ from notices.batches.models import (
     MailingBatch,
     MailingChunk,
     MailingItem,
+    TrackedRange,
 )
 
 logger = logging.getLogger(__name__)
+# What publishing raises when the broker is away (kombu wraps the transport's errors).
+BROKER_ERRORS = (kombu.exceptions.OperationalError, OSError)
 
 Status = MailingBatch.Status
 State = MailingItem.State
@@ -158,7 +163,9 @@ def definition_errors(
     elif tracked_first is not None and tracked_first > tracked_last:
         errors["tracked_last"] = ["特定記録番号の「まで」は「から」以上にしてください。"]
     elif tracked_first is not None and _range_overlaps(tracked_first, tracked_last):
-        errors["tracked_first"] = ["この特定記録番号の範囲は、ほかの発送バッチと重なっています。"]
+        errors["tracked_first"] = [
+            "この特定記録番号の範囲は、ほかの発送バッチか取込済みの番号と重なっています。"
+        ]
     return errors
 
 
@@ -166,7 +173,8 @@ def _range_overlaps(first: int, last: int, *, exclude: int | None = None) -> boo
     qs = MailingBatch.objects.filter(tracked_first__lte=last, tracked_last__gte=first)
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
-    return qs.exists()
+    imported = TrackedRange.objects.filter(first__lte=last, last__gte=first)
+    return qs.exists() or imported.exists()
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,13 +195,28 @@ def preview(batch_id: int, *, actor: Any, today: date | None = None) -> list[Pre
 
 
 def _enqueue(chunk_ids: list[int]) -> None:
+    """Queue the chunks once the transaction that recorded them pending commits.
+
+    If the broker cannot be reached (Redis restarting), the chunks stay pending in the
+    database and the sweep queues them again once the broker is back: nothing is lost, and
+    the caller (an operator's launch, resume or retry) is not failed for it. The first
+    refusal stops the sending, so a batch of thousands of chunks does not wait on each."""
     from notices.tasks import render_chunk
 
     queue = settings.NOTICE_QUEUE
 
     def send() -> None:
-        for chunk_id in chunk_ids:
-            render_chunk.apply_async((chunk_id,), queue=queue)
+        for sent, chunk_id in enumerate(chunk_ids):
+            try:
+                render_chunk.apply_async((chunk_id,), queue=queue)
+            except BROKER_ERRORS as exc:
+                logger.warning(
+                    "broker unreachable (%s): %d of %d chunks left pending for the sweep",
+                    exc,
+                    len(chunk_ids) - sent,
+                    len(chunk_ids),
+                )
+                return
 
     transaction.on_commit(send)
 
@@ -211,9 +234,15 @@ def launch(batch_id: int, *, actor: Any, today: date | None = None) -> MailingBa
         if batch.status != Status.DRAFT:
             raise Conflict("この発送バッチはすでに開始されています。")
         pooled = batch.tracked_first is None
-        if pooled:
-            top = MailingBatch.objects.aggregate(m=Max("tracked_last"))["m"]
-            batch.tracked_first = max(top or 0, settings.NOTICE_TRACKED_POOL_START - 1) + 1
+        imported = pooled and tracked.pool_in_use(batch.branch_id)
+        run = tracked.largest_free_run(batch.branch_id) if imported else None
+        if run is not None:
+            batch.tracked_first, batch.tracked_last = run.first, run.last
+        elif imported:  # numbers are imported here, and none is left: every item would lack one
+            batch.tracked_first, batch.tracked_last = 0, -1
+        elif pooled:
+            top = tracked.highest_known()
+            batch.tracked_first = max(top, settings.NOTICE_TRACKED_POOL_START - 1) + 1
         base = planning.base_for(batch, today=today)
         try:
             with transaction.atomic():
@@ -223,15 +252,31 @@ def launch(batch_id: int, *, actor: Any, today: date | None = None) -> MailingBa
                 "特定記録番号がほかの発送バッチと重なったか、同じ方がすでに対象です。"
                 "範囲を確かめてやり直してください。"
             ) from exc
-        if pooled:
+        if imported:
+            _check_range(batch, planned, imported=True)
+            if run is not None and planned:
+                tracked.take(run, batch, planned)
+                batch.tracked_last = run.first + planned - 1
+            else:
+                batch.tracked_first = batch.tracked_last = None
+        elif pooled:
             batch.tracked_last = batch.tracked_first + max(planned, 1) - 1
         _check_range(batch, planned)  # raising rolls the items back: nothing is created
         _start(batch, planned, actor)
     return batch
 
 
-def _check_range(batch: MailingBatch, count: int) -> None:
+def _check_range(batch: MailingBatch, count: int, *, imported: bool = False) -> None:
+    if batch.tracked_first is None or batch.tracked_last is None:
+        return
     size = batch.tracked_last - batch.tracked_first + 1
+    if imported and count > size:
+        raise BatchInputError(
+            f"取込済みの特定記録番号の空き（連続する最大の範囲 {max(size, 0):,}件）が"
+            f"対象者数（{count:,}件）より少なくなっています。"
+            "郵便局から交付された番号を取り込んでから開始してください。",
+            field_errors={"tracked_last": ["取込済みの番号が足りません。"]},
+        )
     if count > size:
         raise BatchInputError(
             f"特定記録番号の範囲（{size:,}件）が対象者数（{count:,}件）より少なくなっています。"
@@ -387,32 +432,24 @@ def _maybe_finish(batch_id: int) -> None:
 
 
 def _finish_later(batch_id: int) -> None:
+    """Queue the outputs on commit; with the broker away, the sweep finishes the batch."""
     from notices.tasks import finish_batch
 
     queue = settings.NOTICE_QUEUE
-    transaction.on_commit(lambda: finish_batch.apply_async((batch_id,), queue=queue))
+
+    def send() -> None:
+        try:
+            finish_batch.apply_async((batch_id,), queue=queue)
+        except BROKER_ERRORS as exc:
+            logger.warning("broker unreachable (%s): batch %s left for the sweep", exc, batch_id)
+
+    transaction.on_commit(send)
 
 
 def finish_batch(batch_id: int) -> bool:
-    """Write the outputs once every chunk is done (claimed running → finishing)."""
-    from notices.batches.outputs import write_outputs
-
-    if MailingChunk.objects.filter(batch_id=batch_id).exclude(state="done").exists():
-        return False
-    if not MailingBatch.objects.filter(pk=batch_id, status=Status.RUNNING).update(
-        status=Status.FINISHING
-    ):
-        return False
-    batch = MailingBatch.objects.get(pk=batch_id)
-    try:
-        batch.outputs = write_outputs(batch)
-    except Exception:
-        MailingBatch.objects.filter(pk=batch_id).update(status=Status.RUNNING)
-        raise
-    batch.status = Status.DONE
-    batch.finished_at = timezone.now()
-    batch.save(update_fields=["outputs", "status", "finished_at"])
-    return True
+    """Once every rendering chunk is done: 実行中 → 出力作成中, and the outputs (the manifest,
+    the employers' 対象者一覧表 in chunks) planned and queued (``notices.batches.finishing``)."""
+    return finishing.start(batch_id)
 
 
 def sweep(*, now: Any = None) -> dict[str, int]:
@@ -441,7 +478,9 @@ def sweep(*, now: Any = None) -> dict[str, int]:
                 pending = mine.filter(state=MailingChunk.State.PENDING)
                 ids += list(pending.values_list("pk", flat=True))
         _enqueue(ids)
-    return {"queued": len(ids), "finishing": finished}
+    outputs = finishing.sweep(now=now)
+    reissued = sweep_reissues(now=now)
+    return {"queued": len(ids), "finishing": finished, "outputs": outputs, "reissued": reissued}
 
 
 # --- the standing rule and single reissues --------------------------------------------------
@@ -464,24 +503,152 @@ REISSUE_FORMS = {
 }
 
 
+class ReissueTargetError(ServiceError):
+    code = "reissue_target"
+    status = 409
+
+
+def _kana_key(text: str) -> str:
+    return normalize_kana(text or "").replace("\u3000", "")
+
+
+def reissue_record_id(application: Any, *, today: date | None = None) -> int:
+    """The record a completed 交付申請書 issues for: the filer's record, or, when the form
+    names a family member (``target`` = ``dependent``, with ``target_name``, ``target_kana``
+    and ``target_birth_date``: ``applications.forms_catalogue.definitions.target_fields``),
+    that 被扶養者's record in the same household, found by birth date, then reading, then
+    name, then in force on ``today``. Raises ReissueTargetError when no single record fits:
+    the document is never issued to the insured person in the dependent's stead."""
+    data = application.data or {}
+    if data.get("target") != "dependent":
+        return application.record_id
+    record = application.record
+    household = record.insured_record_id or record.pk
+    try:
+        birth = date.fromisoformat(str(data.get("target_birth_date") or ""))
+    except ValueError:
+        birth = None
+    candidates = list(
+        EligibilityRecord.objects.filter(
+            insured_record_id=household, kind=EligibilityRecord.Kind.DEPENDENT, birth_date=birth
+        ).only("pk", "name", "name_kana", "lost_on")
+    )
+    today = today or _today()
+    narrowing = (
+        lambda r: _kana_key(r.name_kana) == _kana_key(data.get("target_kana", "")),
+        lambda r: (
+            r.name.replace("\u3000", "").replace(" ", "")
+            == str(data.get("target_name", "")).replace("\u3000", "").replace(" ", "")
+        ),
+        lambda r: r.lost_on is None or r.lost_on > today,
+    )
+    for keep in narrowing:
+        if len(candidates) <= 1:
+            break
+        candidates = [r for r in candidates if keep(r)] or candidates
+    if len(candidates) != 1:
+        found = "見つかりません" if not candidates else "一人に絞れません"
+        raise ReissueTargetError(
+            f"申請書の家族（被扶養者）に当たる資格が{found}。"
+            "氏名・フリガナ・生年月日を資格情報と照らして確かめてください。"
+        )
+    return candidates[0].pk
+
+
 def reissue_for_application(application_id: int) -> MailingBatch | None:
-    """One item for the member of a completed 交付申請書 (資格確認書 / お知らせ)."""
+    """One item for the member of a completed 交付申請書 (資格確認書 / お知らせ): the filer,
+    or the 被扶養者 the form names. Once per application (a unique link on the batch), so a
+    redelivered task issues nothing more. When the named dependent cannot be found, nothing
+    is issued; the refusal is logged and audit-recorded on the application."""
     from applications.models import Application
 
-    application = Application.objects.filter(pk=application_id).first()
+    application = Application.objects.select_related("record").filter(pk=application_id).first()
     if application is None or application.form_code not in REISSUE_FORMS:
         return None
     if application.record_id is None:
         return None
-    batch = define_batch(
-        actor=None,
-        kind=REISSUE_FORMS[application.form_code],
-        record_id=application.record_id,
-        branch_id=application.branch_id,
-    )
-    launch(batch.pk, actor=None)
+    try:
+        record_id = reissue_record_id(application)
+    except ReissueTargetError as exc:
+        logger.warning("reissue for application %s not issued: %s", application_id, exc.code)
+        record_event(
+            actor=None,
+            action=Action.STATUS,
+            obj=application,
+            changes={"reissue": "not_issued", "reason": exc.message},
+        )
+        return None
+    existing = MailingBatch.objects.filter(application=application).first()
+    if existing is not None:  # a redelivered task: the item was issued already
+        return existing
+    try:
+        with transaction.atomic():
+            batch = define_batch(
+                actor=None,
+                kind=REISSUE_FORMS[application.form_code],
+                record_id=record_id,
+                branch_id=application.branch_id,
+            )
+            MailingBatch.objects.filter(pk=batch.pk).update(application=application)
+            launch(batch.pk, actor=None)
+    except IntegrityError:  # another delivery of the same task won the race
+        return MailingBatch.objects.filter(application=application).first()
     batch.refresh_from_db()
     return batch
+
+
+def sweep_reissues(*, now: Any = None) -> int:
+    """Issue what a lost ``reissue`` message left undone: the 交付申請書 that reached 審査完了
+    between ``NOTICE_REISSUE_SWEEP_DAYS`` ago and one lease ago (the normal path had its
+    chance), still completed, with no batch linked, not refused (audit), and with no reissue
+    batch of the household made since (batches from before the link existed). Returns how
+    many it issued."""
+    from applications.models import Application, ApplicationStatus, StatusChange
+
+    now = now or timezone.now()
+    since = now - timedelta(days=settings.NOTICE_REISSUE_SWEEP_DAYS)
+    until = now - timedelta(seconds=settings.NOTICE_CHUNK_LEASE)
+    completed = dict(
+        StatusChange.objects.filter(
+            to_status=ApplicationStatus.COMPLETED,
+            at__gte=since,
+            at__lt=until,
+            application__form_code__in=list(REISSUE_FORMS),
+            application__status=ApplicationStatus.COMPLETED,
+        )
+        .exclude(
+            application_id__in=MailingBatch.objects.filter(application__isnull=False).values(
+                "application_id"
+            )
+        )
+        .values_list("application_id", "at")
+    )
+    if not completed:
+        return 0
+    refused = set(
+        AuditEvent.objects.filter(
+            object_type=Application._meta.label_lower,
+            object_id__in=[str(pk) for pk in completed],
+            changes__reissue="not_issued",
+        ).values_list("object_id", flat=True)
+    )
+    issued = 0
+    for application in Application.objects.select_related("record").filter(pk__in=completed):
+        if str(application.pk) in refused or application.record_id is None:
+            continue
+        record = application.record
+        household = record.insured_record_id or record.pk
+        legacy = MailingBatch.objects.filter(
+            Q(record_id=household) | Q(record__insured_record_id=household),
+            kind=REISSUE_FORMS[application.form_code],
+            application=None,
+            created_at__gte=completed[application.pk],
+        )
+        if legacy.exists():
+            continue
+        if reissue_for_application(application.pk) is not None:
+            issued += 1
+    return issued
 
 
 __all__ = [

@@ -17,6 +17,7 @@ from core.errors import Conflict, NotFound, ServiceError
 from core.models import AuditEvent
 from notices.batches import services as batch_services
 from notices.batches.models import Kind, MailingBatch, MailingItem
+from notices.csvtext import ENCODING_MESSAGE, decode_csv
 from notices.delivery.models import ReturnedMail, ReturnReason
 
 State = MailingItem.State
@@ -91,14 +92,10 @@ class ImportReport:
 
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp932"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ReturnsFileError(
-        "ファイルの文字コードを読み取れません。UTF-8 または Shift_JIS(CP932) のCSVにしてください。"
-    )
+    text = decode_csv(data)
+    if text is None:
+        raise ReturnsFileError(ENCODING_MESSAGE)
+    return text
 
 
 def import_returns(*, actor: Any, data: bytes) -> ImportReport:

@@ -17,7 +17,7 @@ from hypothesis import settings as settings_hypothesis
 from hypothesis import strategies as st
 
 from core.errors import Conflict, NotAllowed
-from notices.batches import planning, services
+from notices.batches import finishing, planning, services
 from notices.batches.models import Kind, MailingBatch, MailingChunk, MailingItem
 from notices.batches.rendering import render_part
 from notices.batches.services import BatchInputError
@@ -67,7 +67,7 @@ def launched(operator, kind=Kind.NOTICE_ALL, **kwargs) -> MailingBatch:
 def run_all(batch: MailingBatch) -> None:
     for chunk_id in batch.chunks.order_by("number").values_list("pk", flat=True):
         services.render_chunk(chunk_id)
-    services.finish_batch(batch.pk)
+    finishing.run_here(batch.pk)  # the output chunks, in this process
     batch.refresh_from_db()
 
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
-from notices.batches import services
+from notices.batches import finishing, services
 from notices.batches.models import Kind, MailingBatch
 from tests.factories.eligibility import EmployerFactory, InsuredRecordFactory
 
@@ -61,7 +61,7 @@ def test_downloads_are_audit_logged(client, operator, members, settings):
     services.launch(batch.pk, actor=operator)
     for chunk_id in batch.chunks.values_list("pk", flat=True):
         services.render_chunk(chunk_id)
-    services.finish_batch(batch.pk)
+    finishing.run_here(batch.pk)  # the output chunks, in this process
     batch.refresh_from_db()
     client.force_login(operator)
     url = reverse("admin:notices_mailingbatch_download", args=[batch.pk])

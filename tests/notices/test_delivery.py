@@ -7,7 +7,7 @@ import pytest
 from django.utils import timezone
 
 from core.errors import Conflict, NotFound
-from notices.batches import services
+from notices.batches import finishing, services
 from notices.batches.models import Kind, MailingBatch, MailingItem
 from notices.delivery import services as delivery
 from notices.delivery.models import ReturnedMail
@@ -26,7 +26,7 @@ def rendered_batch(operator, kind=Kind.NOTICE_ALL) -> MailingBatch:
     services.launch(batch.pk, actor=operator)
     for chunk_id in batch.chunks.values_list("pk", flat=True):
         services.render_chunk(chunk_id)
-    services.finish_batch(batch.pk)
+    finishing.run_here(batch.pk)  # the output chunks, in this process
     batch.refresh_from_db()
     return batch
 
@@ -34,7 +34,7 @@ def rendered_batch(operator, kind=Kind.NOTICE_ALL) -> MailingBatch:
 def finish(batch: MailingBatch) -> MailingBatch:
     for chunk_id in batch.chunks.values_list("pk", flat=True):
         services.render_chunk(chunk_id)
-    services.finish_batch(batch.pk)
+    finishing.run_here(batch.pk)  # the output chunks, in this process
     batch.refresh_from_db()
     return batch
 

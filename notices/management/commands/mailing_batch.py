@@ -22,7 +22,7 @@ from tqdm import tqdm
 
 from core.errors import ServiceError
 from core.models import Branch
-from notices.batches import selectors, services
+from notices.batches import finishing, selectors, services
 from notices.batches.models import Kind, MailingBatch
 
 ENDED = {MailingBatch.Status.DONE, MailingBatch.Status.CANCELLED}
@@ -102,7 +102,7 @@ class Command(BaseCommand):
                 "pk", flat=True
             ):
                 services.render_chunk(chunk_id)
-            services.finish_batch(batch_id)
+            finishing.run_here(batch_id)
             self.watch(batch_id)
         else:
             action = {
@@ -121,7 +121,13 @@ class Command(BaseCommand):
                 batch.refresh_from_db()
                 counts = selectors.progress(batch).total
                 bar.n = counts.finished
-                bar.set_postfix(作成=counts.rendered, 失敗=counts.failed, 状態=batch.status)
+                lists = finishing.list_progress(batch)
+                bar.set_postfix(
+                    作成=counts.rendered,
+                    失敗=counts.failed,
+                    一覧表=f"{lists.done}/{lists.employers}",
+                    状態=batch.status,
+                )
                 bar.refresh()
                 if batch.status in ENDED:
                     break
