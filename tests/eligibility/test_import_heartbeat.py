@@ -12,10 +12,12 @@ from unittest import mock
 import psycopg
 import pytest
 from django.db import OperationalError, connection
+from django.urls import reverse
 from django.utils import timezone
 
 from core.models import AuditEvent
 from eligibility import tasks
+from eligibility.imports import admin as _imports_admin  # noqa: F401 (registers the admin)
 from eligibility.imports import service
 from eligibility.imports.members import MemberImporter
 from eligibility.models import EligibilityRecord, ImportJob
@@ -103,6 +105,18 @@ def test_the_sweep_runs_again_a_job_whose_heartbeat_stopped(
     assert "2回目の実行で完了しました" in job.message
     assert source_files() == []
     assert EligibilityRecord.objects.count() == 10
+
+
+def test_headquarters_sees_the_runs_and_the_last_heartbeat(employer, client, hq_admin):
+    job = claimed_then_killed(submit(ROWS))
+    later = job.heartbeat + service.lease() + timedelta(seconds=1)
+    with mock.patch.object(tasks.run_import, "apply_async"):
+        service.sweep_jobs(now=later)
+    client.force_login(hq_admin)
+    page = client.get(reverse("admin:eligibility_importjob_change", args=[job.pk]))
+    text = page.content.decode()
+    assert "実行回数" in text and "最終応答日時" in text
+    assert service.REQUEUE_WORKER_LOST in text
 
 
 def test_the_sweep_fails_a_job_whose_file_is_gone(employer):
