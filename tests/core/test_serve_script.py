@@ -1,8 +1,9 @@
 """scripts/serve.sh, the production stack, run whole (PostgreSQL + Redis lane): on private
 ports, against a database of its own and with a Redis of its own (append-only file), it
 answers /healthz, /readyz and /metrics; /readyz says 503 while its Redis is away and 200 once
-it is back, with a message queued before the crash still there; SIGTERM stops every process
-it started."""
+it is back, with a message queued before the crash still there; while its database refuses
+connections, a request answers a Japanese 503 (not a 500); SIGTERM stops every process it
+started."""
 
 from __future__ import annotations
 
@@ -110,13 +111,9 @@ def _redis_cli(port: int, *args: str) -> str:
     ).stdout.strip()
 
 
-@pytest.fixture
-def serve_database():
-    """A database of serve.sh's own (its migrate runs there), dropped afterwards."""
-    _skip_unless_runnable()
+def _admin_params() -> dict:
     db = settings.DATABASES["default"]
-    name = f"{db['NAME'].removeprefix('test_')}_serve"
-    admin = {
+    return {
         "host": db["HOST"] or "127.0.0.1",
         "port": db["PORT"] or 5432,
         "user": db["USER"] or "postgres",
@@ -124,6 +121,36 @@ def serve_database():
         "dbname": "postgres",
         "autocommit": True,
     }
+
+
+def _database(url: str, option: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(**_admin_params()) as conn:
+        conn.execute(f'ALTER DATABASE "{name}" {option}')
+
+
+def _end_connections(url: str) -> None:
+    """End every connection to serve.sh's database (and only those: the pids are chosen
+    first, then each is ended on its own)."""
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(**_admin_params()) as conn:
+        pids = [
+            pid
+            for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [name]
+            ).fetchall()
+        ]
+        for pid in pids:
+            conn.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.fixture
+def serve_database():
+    """A database of serve.sh's own (its migrate runs there), dropped afterwards."""
+    _skip_unless_runnable()
+    db = settings.DATABASES["default"]
+    name = f"{db['NAME'].removeprefix('test_')}_serve"
+    admin = _admin_params()
     with psycopg.connect(**admin) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
@@ -244,6 +271,26 @@ def test_serve_sh_serves_probes_and_metrics_survives_a_redis_crash_and_stops_cle
         assert _redis_cli(redis_port, "-n", "0", "LRANGE", "serve-test-queue", "0", "-1") == (
             "message"
         )
+
+        # --- its database away (its connections ended, new ones refused, as in a restart of
+        # PostgreSQL): a request that needs it answers a Japanese 503, not a 500; back after ---
+        _database(serve_database, "ALLOW_CONNECTIONS false")
+        try:
+            _end_connections(serve_database)
+            status, body, headers = _get(
+                f"{base}/api/v1/applications/forms/",
+                headers={"Authorization": "Token " + "0" * 40},  # looked up in the database
+            )
+            assert status == 503, (status, body[:500])
+            assert headers["Retry-After"] == "5"
+            assert json.loads(body)["detail"].startswith("ただいまサービスを一時的に利用できません")
+            assert _get(f"{base}/readyz")[:2] == (503, '{"status": "unavailable"}')
+        finally:
+            _database(serve_database, "ALLOW_CONNECTIONS true")
+        deadline = time.monotonic() + 30
+        while _status(f"{base}/readyz") != 200:
+            assert time.monotonic() < deadline, "not ready again after the database came back"
+            time.sleep(0.2)
 
         # --- SIGTERM: every process it started stops ---
         started = _descendants(serve.pid) | started
