@@ -322,6 +322,13 @@ def _hand_back(job: ImportJob) -> None:
                 )
                 return
             time.sleep(1)
+        except Exception:  # the broker: the job is queued, its message is sent by the sweep
+            logger.warning(
+                "import job %s: queued again, but its message was not sent; the sweep will",
+                job.pk,
+                exc_info=True,
+            )
+            return
 
 
 REQUEUE_DATABASE_GONE = (

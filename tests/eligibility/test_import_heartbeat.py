@@ -14,6 +14,7 @@ import pytest
 from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerError
 
 from core.models import AuditEvent
 from eligibility import tasks
@@ -213,6 +214,27 @@ def test_a_run_that_finds_the_database_gone_puts_the_job_back_in_the_queue(
     assert tasks.run_import(job.pk) == ImportJob.Status.SUCCEEDED
     assert ImportJob.objects.get(pk=job.pk).attempts == 2
     assert EligibilityRecord.objects.count() == 10
+
+
+@pytest.mark.django_db(transaction=True)  # the message is sent when the hand-back commits
+def test_a_broker_away_at_the_hand_back_leaves_the_job_queued_for_the_sweep(
+    tokyo, settings, monkeypatch, caplog
+):
+    EmployerFactory(symbol=SYMBOL, branch=tokyo)
+    job = submit(ROWS)
+    monkeypatch.setattr(MemberImporter, "write", mock.Mock(side_effect=connection_lost()))
+    with mock.patch.object(
+        tasks.run_import, "apply_async", side_effect=BrokerError("refused")
+    ) as refused:
+        tasks.run_import(job.pk)
+    refused.assert_called_once()
+    job.refresh_from_db()
+    assert (job.status, job.claim) == ("queued", "")
+    assert "its message was not sent; the sweep will" in caplog.text
+    waited = job.heartbeat + timedelta(seconds=settings.IMPORT_REQUEUE_AFTER + 1)
+    with mock.patch.object(tasks.run_import, "apply_async") as apply_async:
+        assert service.sweep_jobs(now=waited).requeued == 1
+    apply_async.assert_called_once()
 
 
 def test_a_failed_statement_still_fails_the_job(employer, monkeypatch):
