@@ -248,10 +248,14 @@ def run_job(
     except BaseException:  # Ctrl-C on the command, the process asked to exit: recorded
         logger.warning("import job %s interrupted", job.pk)
         _fail(job, "取込が中断されました。")
-        _finish(job, report)
+        with contextlib.suppress(ClaimLost):
+            _finish(job, report)
         raise
     if outcome == "finished":
-        _finish(job, report)
+        try:
+            _finish(job, report)
+        except ClaimLost:  # taken over between its last heartbeat and its end
+            logger.warning("import job %s: taken over by a new run before it ended", job.pk)
     else:
         report.close()
         report.discard()

@@ -163,6 +163,23 @@ def test_a_run_whose_job_was_taken_over_stops_and_leaves_the_job(employer, small
     assert EligibilityRecord.objects.count() == 2  # the first batch, committed
 
 
+def test_a_run_taken_over_at_its_very_end_does_not_overwrite_the_job(employer, caplog):
+    job = submit(ROWS)
+    real_finish = service._finish
+
+    def taken_over_first(job: ImportJob, report) -> None:
+        ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.QUEUED, claim="")
+        real_finish(job, report)
+
+    with mock.patch.object(service, "_finish", taken_over_first):
+        assert tasks.run_import(job.pk) == ImportJob.Status.SUCCEEDED  # what this run found
+    job.refresh_from_db()
+    assert (job.status, job.finished_at) == ("queued", None)
+    assert len(source_files()) == 1  # its new run needs it
+    assert "taken over by a new run before it ended" in caplog.text
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.IMPORT).exists()
+
+
 # --- the database goes away mid-run -----------------------------------------------------------
 def connection_lost() -> OperationalError:
     try:
