@@ -145,8 +145,10 @@ def test_an_import_running_when_postgresql_restarts_completes_on_its_own(
         admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
         done = wait_for(lambda: jobs.filter(status__in=ImportJob.FINISHED).first(), timeout=300)
     finally:
-        admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
-        stop(worker)
+        try:
+            stop(worker)
+        finally:
+            admin(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     text = log.read_text()
     assert "interrupted: the database went away" in text, text[-3000:]
     assert done.status == ImportJob.Status.SUCCEEDED, (done.message, text[-3000:])
