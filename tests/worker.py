@@ -92,6 +92,51 @@ def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
     log.close()
 
 
+def lane_database_url() -> str:
+    """This lane's test database, as a URL for a process of its own."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    return (
+        f"postgres://{db['USER'] or ''}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"
+    )
+
+
+def start_private_worker(
+    log_path: Path, *, queue: str, name: str, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """A Celery worker of the test's own (solo pool) on ``queue``, which the session's
+    worker does not consume, with ``env`` added to its environment; it logs to
+    ``log_path``. The caller stops it (SIGTERM, or SIGKILL for a fault)."""
+    full_env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": lane_database_url(),
+        "PYTHONUNBUFFERED": "1",
+        **(env or {}),
+    }
+    log = log_path.open("a")
+    return subprocess.Popen(
+        [
+            sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue,
+            "-n", f"{name}-{os.getpid()}@%h", "-P", "solo", "-l", "INFO",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+        ],
+        cwd=settings.BASE_DIR, env=full_env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
 def wait_for(predicate, *, timeout: float = 60.0, interval: float = 0.2):
     """Poll `predicate` until it returns a truthy value (the worker runs asynchronously)."""
     deadline = time.monotonic() + timeout

@@ -284,7 +284,7 @@ CELERY_QUEUES_ALL = "default,interactive,bulk"
 CELERY_BEAT_SCHEDULE = {
     "eligibility-sweep-imports": {
         "task": "eligibility.tasks.sweep_imports",
-        "schedule": env.int("IMPORT_SWEEP_INTERVAL", default=5 * 60),
+        "schedule": env.int("IMPORT_SWEEP_INTERVAL", default=60),
     },
     # The wait of each queue (core.tasks.queue_probe; kyoukai_celery_queue_wait_seconds).
     **{
@@ -317,11 +317,24 @@ IMPORT_TIME_LIMIT = env.int("IMPORT_TIME_LIMIT", default=2 * 60 * 60)
 # IMPORT_TIME_LIMIT_MIN, at most IMPORT_TIME_LIMIT above.
 IMPORT_BYTES_PER_SECOND = env.int("IMPORT_BYTES_PER_SECOND", default=1_000_000)
 IMPORT_TIME_LIMIT_MIN = env.int("IMPORT_TIME_LIMIT_MIN", default=10 * 60)
-# A job still running this long after its hard time limit lost its worker: the sweep fails
-# it and deletes its uploaded file.
-IMPORT_SWEEP_MARGIN = env.int("IMPORT_SWEEP_MARGIN", default=10 * 60)
-# A job still queued after this long lost its message: the sweep queues it again.
+# A running job saves a heartbeat with its progress (every batch of 10,000 rows, about half
+# a second; at most a minute apart in the up-front scan of a 40-million-row file). One whose
+# heartbeat is older than this lost its worker (SIGKILL, out of memory, the database
+# restarted under it): the sweep runs it again, or fails it after IMPORT_MAX_ATTEMPTS runs.
+IMPORT_LEASE = env.int("IMPORT_LEASE", default=5 * 60)
+IMPORT_MAX_ATTEMPTS = env.int("IMPORT_MAX_ATTEMPTS", default=3)
+# A job interrupted because the database went away waits this long (seconds) for it to
+# answer again, then puts itself back in the queue; if it still does not answer, the sweep
+# does it once the heartbeat is older than IMPORT_LEASE.
+IMPORT_RECONNECT_WAIT = env.int("IMPORT_RECONNECT_WAIT", default=60)
+# A job still queued after this long (since it was queued) lost its message: the sweep
+# queues it again.
 IMPORT_REQUEUE_AFTER = env.int("IMPORT_REQUEUE_AFTER", default=30 * 60)
+# The queue of the import tasks (the bulk queue; tests use a queue of their own).
+IMPORT_QUEUE = env.str("IMPORT_QUEUE", default="bulk")
+# Rows per batch: one set of lookups and one transaction of writes each; 0 = the default
+# (10,000 on PostgreSQL, 2,000 elsewhere).
+IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=0)
 # Where rows are parsed: "auto" (a child process on PostgreSQL from a single-threaded
 # worker, else a thread), "process" or "thread". Chosen once per job and recorded on it
 # (ImportJob.parse_path); see eligibility.imports.service.choose_parse_path.

@@ -79,6 +79,8 @@ class ImportJobAdmin(admin.ModelAdmin):
         "started_by",
         "created_at",
         "started_at",
+        "heartbeat",
+        "attempts",
         "finished_at",
     ]
 

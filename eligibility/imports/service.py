@@ -9,10 +9,17 @@
 
 Both modes are idempotent: a re-import of the same file finds every row unchanged.
 
+A running job holds a claim (a token set by the conditional update that took it) and
+saves a heartbeat with its progress. When its worker dies (SIGKILL, out of memory) or the
+database restarts under it, the heartbeat stops; :func:`sweep_jobs` (periodic, Celery beat)
+then runs it again from the start, which is safe in both modes (all_or_nothing's one
+transaction was rolled back; good_rows' committed batches come out unchanged), up to
+``IMPORT_MAX_ATTEMPTS`` runs, and fails it with its reason after that. A run that finds the
+database gone puts the job back in the queue itself as soon as it answers again.
+
 The uploaded file (it holds every full My Number of the file) does not outlive its job: it
-is deleted when the job ends, whatever the outcome; :func:`sweep_jobs` (periodic, Celery
-beat) fails a job whose worker was killed and deletes what a crash left. Messages and
-reports pass through :func:`core.personal_ids.mask_my_numbers`.
+is deleted when the job ends, whatever the outcome, and the sweep deletes what a crash
+left. Messages and reports pass through :func:`core.personal_ids.mask_my_numbers`.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import math
 import shutil
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -34,7 +42,8 @@ from typing import Any
 from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from core.audit import record_event
@@ -51,7 +60,7 @@ from eligibility.imports.members import MemberImporter
 from eligibility.imports.reader import count_rows
 from eligibility.imports.references import ReferenceGone
 from eligibility.imports.report import ErrorReport
-from eligibility.imports.writes import BatchWriter, ProgressSaver
+from eligibility.imports.writes import BatchWriter, ClaimLost, ProgressSaver
 from eligibility.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -68,6 +77,8 @@ class _Rejected(Exception):
 
 
 def batch_size() -> int:
+    if getattr(settings, "IMPORT_BATCH_SIZE", 0):
+        return int(settings.IMPORT_BATCH_SIZE)
     return BATCH_SIZE_POSTGRESQL if connection.vendor == "postgresql" else BATCH_SIZE_OTHER
 
 
@@ -151,9 +162,10 @@ def enqueue(job: ImportJob) -> None:
     job_id = job.pk
     size = _file_size(job)
     limit = settings.IMPORT_TIME_LIMIT if size is None else time_limit_for(size)
+    queue = settings.IMPORT_QUEUE
     transaction.on_commit(
         lambda: run_import.apply_async(
-            (job_id,), time_limit=limit, soft_time_limit=max(30, limit - 60)
+            (job_id,), queue=queue, time_limit=limit, soft_time_limit=max(30, limit - 60)
         )
     )
 
@@ -162,12 +174,18 @@ def enqueue(job: ImportJob) -> None:
 def run_job_by_id(job_id: int, *, on_progress: Progress | None = None) -> ImportJob | None:
     """Run a queued job (the worker's entry point).
 
-    The job is claimed with a conditional update of its status: a redelivered message finds
-    it running or finished and does nothing (a job whose worker was killed is failed by
-    :func:`sweep_jobs`, not run again: the file that killed it would kill the next one).
+    The job is claimed with a conditional update of its status, which gives the run its
+    claim token: a redelivered message finds it running or finished and does nothing. A job
+    whose worker died is queued again by :func:`sweep_jobs` once its heartbeat is late.
     """
+    token = uuid.uuid4().hex
+    now = timezone.now()
     claimed = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).update(
-        status=ImportJob.Status.RUNNING, started_at=timezone.now()
+        status=ImportJob.Status.RUNNING,
+        started_at=now,
+        heartbeat=now,
+        claim=token,
+        attempts=F("attempts") + 1,
     )
     job = ImportJob.objects.select_related("started_by").filter(pk=job_id).first()
     if job is None or not claimed:
@@ -179,18 +197,29 @@ def run_job(
     job: ImportJob, *, path: str | Path | None = None, on_progress: Progress | None = None
 ) -> ImportJob:
     """Run ``job`` on ``path`` (or on its stored file). Never raises for bad data: the
-    outcome is in ``job.status``, the counts and the error report."""
+    outcome is in ``job.status``, the counts and the error report.
+
+    A job claimed by :func:`run_job_by_id` keeps its claim; any other (the management
+    command's) is claimed here. If the database goes away during the run, the job is not
+    failed: its file is kept and it goes back to the queue (:func:`_hand_back`). If the
+    sweep took the job from this run (its heartbeat came too late), the run stops and
+    leaves the job to its new run.
+    """
+    if not job.claim or job.status != ImportJob.Status.RUNNING:
+        job.claim = uuid.uuid4().hex
+        job.attempts += 1
     job.status = ImportJob.Status.RUNNING
-    job.started_at = timezone.now()
-    job.save(update_fields=["status", "started_at"])
+    job.started_at = job.heartbeat = timezone.now()
+    job.save(update_fields=["status", "started_at", "heartbeat", "claim", "attempts"])
     report = ErrorReport()
+    outcome = "finished"
     try:
         with _local_file(job, path) as local, bulk_gc():
             detected = detect_encoding(local)
             job.encoding = detected.encoding
             job.total_rows = max(0, detected.lines - 1)
             job.parse_path = choose_parse_path()
-            job.save(update_fields=["encoding", "total_rows", "parse_path"])
+            _beat(job, "encoding", "total_rows", "parse_path")
             importer = make_importer(job)
             if job.mode == ImportJob.Mode.ALL_OR_NOTHING:
                 _all_or_nothing(job, importer, local, report, on_progress)
@@ -206,16 +235,155 @@ def run_job(
     except ReferenceGone as exc:
         logger.warning("import job %s stopped: %s", job.pk, exc.message)
         _fail(job, exc.message)
-    except Exception:
-        logger.exception("import job %s failed", job.pk)
-        _fail(job, "内部エラーのため取込を中止しました。")
+    except ClaimLost:
+        outcome = "lost"
+        logger.warning("import job %s: taken over by a new run (heartbeat too late)", job.pk)
+    except Exception as exc:
+        if database_gone(exc):
+            outcome = "interrupted"
+            logger.warning("import job %s interrupted: the database went away", job.pk)
+        else:
+            logger.exception("import job %s failed", job.pk)
+            _fail(job, "内部エラーのため取込を中止しました。")
     except BaseException:  # Ctrl-C on the command, the process asked to exit: recorded
         logger.warning("import job %s interrupted", job.pk)
         _fail(job, "取込が中断されました。")
+        with contextlib.suppress(ClaimLost):
+            _finish(job, report)
         raise
-    finally:
-        _finish(job, report)
+    if outcome == "finished":
+        try:
+            _finish(job, report)
+        except ClaimLost:  # taken over between its last heartbeat and its end
+            logger.warning("import job %s: taken over by a new run before it ended", job.pk)
+    else:
+        report.close()
+        report.discard()
+        if outcome == "interrupted":
+            _hand_back(job)
     return job
+
+
+def _beat(job: ImportJob, *fields: str) -> None:
+    """Save ``fields`` of the running job with its heartbeat, while the run holds its claim."""
+    job.heartbeat = timezone.now()
+    values = {name: getattr(job, name) for name in (*fields, "heartbeat")}
+    if not ImportJob.objects.filter(pk=job.pk, claim=job.claim).update(**values):
+        raise ClaimLost(job.pk)
+
+
+#: SQLSTATEs of a connection the server ended: 57P01 admin shutdown (a restart), 57P02 crash
+#: shutdown, 57P03 cannot connect now (starting up); class 08 is every connection exception.
+_CONNECTION_GONE_STATES = ("57P01", "57P02", "57P03")
+
+
+def database_gone(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) says the database connection was lost or
+    refused, rather than that a statement failed (a deadlock, a constraint, a bad value)."""
+    import django.db
+
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, django.db.InterfaceError):
+            return True
+        if isinstance(error, django.db.OperationalError):
+            cause = error.__cause__
+            state = getattr(cause, "sqlstate", None)
+            if state is None or state.startswith("08") or state in _CONNECTION_GONE_STATES:
+                return True
+        error = error.__cause__ or error.__context__
+        seen += 1
+    return False
+
+
+def _hand_back(job: ImportJob) -> None:
+    """After the database went away mid-run: nothing of the run is trusted (all_or_nothing
+    was rolled back; good_rows' committed batches will come out unchanged). Once the
+    database answers again (within ``IMPORT_RECONNECT_WAIT``), the job goes back to the
+    queue, or is failed if it has used its ``IMPORT_MAX_ATTEMPTS`` runs. If it does not
+    answer in time, the job stays running with its claim and the sweep takes it up once
+    its heartbeat is older than the lease."""
+    deadline = time.monotonic() + settings.IMPORT_RECONNECT_WAIT
+    while True:
+        if not connection.in_atomic_block:  # (a test's transaction keeps its connection)
+            with contextlib.suppress(DatabaseError):
+                connection.close()  # the next query opens a new one
+        try:
+            if job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
+                _fail(job, _attempts_used_reason(job.attempts))
+                _finish(job, ErrorReport())
+            else:
+                _requeue(job, reason=REQUEUE_DATABASE_GONE)
+            return
+        except ClaimLost:
+            return
+        except DatabaseError:
+            logger.debug("import job %s: not handed back yet", job.pk, exc_info=True)
+            if time.monotonic() >= deadline:
+                logger.warning(
+                    "import job %s: the database did not come back; the sweep will requeue it",
+                    job.pk,
+                )
+                return
+            time.sleep(1)
+        except Exception:  # the broker: the job is queued, its message is sent by the sweep
+            logger.warning(
+                "import job %s: queued again, but its message was not sent; the sweep will",
+                job.pk,
+                exc_info=True,
+            )
+            return
+
+
+REQUEUE_DATABASE_GONE = (
+    "データベースとの接続が切れたため、取込を中断しました。自動で最初から実行し直します"
+    "（既に取り込まれた行は「変更なし」になります）。"
+)
+REQUEUE_WORKER_LOST = (
+    "取込を実行していたワーカーが応答しなくなったため（強制終了、データベースの再起動など）、"
+    "自動で最初から実行し直します（既に取り込まれた行は「変更なし」になります）。"
+)
+
+
+def _attempts_used_reason(attempts: int) -> str:
+    return (
+        f"取込を{attempts}回実行しましたが、いずれも途中でワーカーが停止したか、データベースとの"
+        "接続が切れたため、取込を中止しました。ファイルが大きすぎる（メモリ不足）可能性があります。"
+        "ファイルを分割するなどして、もう一度アップロードしてください。"
+    )
+
+
+def _requeue(job: ImportJob, *, reason: str, stale_before: datetime | None = None) -> bool:
+    """Put a running job back in the queue (this run's claim, or, from the sweep, a claim
+    whose heartbeat is older than ``stale_before``), its progress reset, and queue it on
+    commit. False when the job was not in that state any more."""
+    now = timezone.now()
+    with transaction.atomic():
+        held = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING, claim=job.claim)
+        if stale_before is not None:
+            held = held.filter(_late(stale_before))
+        if not held.update(
+            status=ImportJob.Status.QUEUED,
+            claim="",
+            heartbeat=now,
+            message=reason,
+            **{name: 0 for name in _PROGRESS_COUNTS},
+        ):
+            if stale_before is None:
+                raise ClaimLost(job.pk)
+            return False
+        enqueue(job)
+    return True
+
+
+_PROGRESS_COUNTS = (
+    "processed_rows", "created_count", "updated_count", "unchanged_count", "error_count",
+    "error_rows",
+)  # fmt: skip
+
+
+def _late(stale_before: datetime) -> Q:
+    return Q(heartbeat__lt=stale_before) | Q(heartbeat__isnull=True, started_at__lt=stale_before)
 
 
 def _fail(job: ImportJob, reason: str) -> None:
@@ -321,11 +489,12 @@ def _good_rows(
     on_progress: Progress | None,
 ) -> None:
     job.total_rows = count_rows(path, job.encoding, importer.columns)
+    _beat(job, "total_rows")
     counts = Counts()
     importer.start_pass()
     # Created before the parser's child process is forked, started (lazily, by its first
     # write) after: a fork copies no thread.
-    writer = BatchWriter(importer, in_thread=writes.in_thread_possible())
+    writer = BatchWriter(importer, in_thread=writes.in_thread_possible(), job=job)
     save = ProgressSaver(job, in_thread=False).save  # each batch commits: saved in turn
     try:
         for size, prepared in _prepared(job, importer, path):
@@ -390,6 +559,11 @@ def _succeed(job: ImportJob, counts: Counts, report: ErrorReport) -> None:
     )
     if report.error_count:
         summary += f"エラーのある {report.error_rows:,} 行は取り込んでいません。"
+    if job.attempts > 1:
+        summary += (
+            f"途中でワーカーが停止したかデータベースとの接続が切れたため、{job.attempts}回目の"
+            "実行で完了しました（それまでに取り込まれた行は「変更なし」に数えています）。"
+        )
     job.message = summary
 
 
@@ -400,20 +574,35 @@ def _reject(job: ImportJob, message: str) -> None:
 
 
 def _finish(job: ImportJob, report: ErrorReport) -> None:
+    """Save the job's outcome, if the run still holds its claim (else :class:`ClaimLost`:
+    the job is its new run's), then delete its uploaded file. A file that outlives a crash
+    between the two is deleted by the sweep (a finished job's file)."""
     job.message = mask_my_numbers(job.message)
-    delete_source(job)
     report.close()
     job.error_count = report.error_count
     job.error_rows = report.error_rows
     try:
-        if report.error_count:
-            with report.path.open("rb") as stream:
-                job.error_report.save(f"{uuid.uuid4().hex}.csv", File(stream), save=False)
+        with transaction.atomic():
+            held = (
+                ImportJob.objects.select_for_update()
+                .filter(pk=job.pk, claim=job.claim, status=ImportJob.Status.RUNNING)
+                .exists()
+            )
+            if not held:
+                raise ClaimLost(job.pk)
+            if report.error_count:
+                with report.path.open("rb") as stream:
+                    job.error_report.save(f"{uuid.uuid4().hex}.csv", File(stream), save=False)
+            job.finished_at = timezone.now()
+            job.claim = ""
+            job.save()
+            record_job(job, actor=job.started_by)
     finally:
         report.discard()
-    job.finished_at = timezone.now()
-    job.save()
-    record_job(job, actor=job.started_by)
+    name = job.file.name
+    delete_source(job)
+    if name and not job.file:
+        ImportJob.objects.filter(pk=job.pk, file=name).update(file="")
 
 
 # --- the uploaded file, and the periodic sweep --------------------------------------------
@@ -435,10 +624,9 @@ def delete_source(job: ImportJob) -> None:
     job.file = ""
 
 
-def stale_after() -> timedelta:
-    """How long after its start a running job is surely dead: its task's hard time limit,
-    then a margin for the worker to record the failure itself."""
-    return timedelta(seconds=settings.IMPORT_TIME_LIMIT + settings.IMPORT_SWEEP_MARGIN)
+def lease() -> timedelta:
+    """How long a running job may go without a heartbeat before it counts as lost."""
+    return timedelta(seconds=settings.IMPORT_LEASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -446,36 +634,63 @@ class SweepResult:
     failed: int
     requeued: int
     deleted_files: int
+    rerun: int = 0
+
+
+WORKER_LOST_COMMAND = (
+    "取込を実行していたプロセスが応答しなくなったため（強制終了など）、取込を中止しました。"
+    "取り込むには、コマンドをもう一度実行してください。"
+)
+SOURCE_GONE = (
+    "取込を実行していたワーカーが応答しなくなり、アップロードされたファイルも残っていないため、"
+    "取込を中止しました。取り込むには、ファイルをもう一度アップロードしてください。"
+)
 
 
 def sweep_jobs(*, now: datetime | None = None) -> SweepResult:
-    """What a killed worker or a lost message left behind (run periodically by beat).
+    """What a killed worker, a restarted database or a lost message left behind (run
+    periodically by beat, every ``IMPORT_SWEEP_INTERVAL``).
 
-    - A job still running after :func:`stale_after` (its worker was killed: out of memory,
-      a deploy, the hard time limit) is failed with its reason and its file deleted.
-    - A queued job that no worker took within ``IMPORT_REQUEUE_AFTER`` is queued again (the
-      message was lost); the claim in :func:`run_job_by_id` makes a duplicate harmless.
+    - A running job whose heartbeat is older than :func:`lease` lost its worker. An uploaded
+      job is run again from the start (``rerun``): safe in both modes, since all_or_nothing's
+      one transaction was rolled back and good_rows' committed batches come out unchanged.
+      After ``IMPORT_MAX_ATTEMPTS`` runs (a file that kills its worker would kill the next
+      one), or when its file is gone, it is failed with the reason; so is a job of the
+      management command, which has no stored file to run again (``failed``).
+    - A queued job that no worker took within ``IMPORT_REQUEUE_AFTER`` of being queued is
+      queued again (the message was lost); the claim in :func:`run_job_by_id` makes a
+      duplicate harmless.
     - Uploaded files of finished jobs, and files under ``imports/source/`` that no unfinished
       job refers to (an upload whose transaction rolled back, files of older versions),
       are deleted.
-
-    Jobs of the management command have no stored file and no time limit: the sweep leaves
-    them alone.
     """
     now = now or timezone.now()
-    failed = 0
-    stale = ImportJob.objects.filter(
-        status=ImportJob.Status.RUNNING, started_at__lt=now - stale_after()
-    ).exclude(file="")
-    for job in stale.select_related("started_by"):
-        _fail(
-            job,
-            "取込を実行していたワーカーが停止したため（制限時間の超過または処理の中断）、"
-            "取込を中止しました。アップロードされたファイルは削除しましたので、取り込むには"
-            "ファイルをもう一度アップロードしてください。",
-        )
-        claimed = ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.RUNNING).update(
-            status=job.status, message=mask_my_numbers(job.message), finished_at=now
+    stale_before = now - lease()
+    failed = rerun = 0
+    late = ImportJob.objects.filter(_late(stale_before), status=ImportJob.Status.RUNNING)
+    for job in late.select_related("started_by"):
+        if not job.file:
+            reason = WORKER_LOST_COMMAND
+        elif not _source_exists(job):
+            reason = SOURCE_GONE
+        elif job.attempts >= settings.IMPORT_MAX_ATTEMPTS:
+            reason = _attempts_used_reason(job.attempts)
+        else:
+            if _requeue(job, reason=REQUEUE_WORKER_LOST, stale_before=stale_before):
+                rerun += 1
+                logger.warning(
+                    "import job %s: no heartbeat since %s, queued again (run %s of %s)",
+                    job.pk, job.heartbeat, job.attempts + 1, settings.IMPORT_MAX_ATTEMPTS,
+                )  # fmt: skip
+            continue
+        _fail(job, reason)
+        claimed = ImportJob.objects.filter(
+            _late(stale_before), pk=job.pk, status=ImportJob.Status.RUNNING, claim=job.claim
+        ).update(
+            status=job.status,
+            message=mask_my_numbers(job.message),
+            finished_at=now,
+            claim="",
         )
         if claimed:
             failed += 1
@@ -483,13 +698,29 @@ def sweep_jobs(*, now: datetime | None = None) -> SweepResult:
             job.finished_at = now
             record_job(job, actor=job.started_by)
     requeued = 0
+    waited = now - timedelta(seconds=settings.IMPORT_REQUEUE_AFTER)
     for job in ImportJob.objects.filter(
+        Q(heartbeat__lt=waited) | Q(heartbeat__isnull=True, created_at__lt=waited),
         status=ImportJob.Status.QUEUED,
-        created_at__lt=now - timedelta(seconds=settings.IMPORT_REQUEUE_AFTER),
-    ).only("pk"):
-        enqueue(job)
-        requeued += 1
-    return SweepResult(failed=failed, requeued=requeued, deleted_files=_delete_left_files(now))
+    ).only("pk", "file"):
+        # Queued again now: the next copy only after another IMPORT_REQUEUE_AFTER, so a
+        # job waiting behind a long mailing on the bulk queue is not sent every sweep.
+        with transaction.atomic():
+            if ImportJob.objects.filter(pk=job.pk, status=ImportJob.Status.QUEUED).update(
+                heartbeat=now
+            ):
+                enqueue(job)
+                requeued += 1
+    return SweepResult(
+        failed=failed, requeued=requeued, deleted_files=_delete_left_files(now), rerun=rerun
+    )
+
+
+def _source_exists(job: ImportJob) -> bool:
+    try:
+        return bool(job.file) and job.file.storage.exists(job.file.name)
+    except OSError:
+        return False
 
 
 def _delete_left_files(now: datetime) -> int:

@@ -21,6 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from eligibility.imports.batch import Importer
 from eligibility.models import ImportJob
@@ -55,10 +56,14 @@ class _OwnConnection:
 class BatchWriter:
     """``write(rows, then)`` writes one checked batch in a transaction of its own, then
     calls ``then`` on the caller's thread; ``close()`` waits for the last one. An error
-    of a write is raised by the next ``write`` or by ``close``."""
+    of a write is raised by the next ``write`` or by ``close``. Given the ``job``, each
+    batch is written only while the job's run holds its claim (:func:`hold_claim`)."""
 
-    def __init__(self, importer: Importer, *, in_thread: bool) -> None:
+    def __init__(
+        self, importer: Importer, *, in_thread: bool, job: ImportJob | None = None
+    ) -> None:
         self.importer = importer
+        self._claim = (job.pk, job.claim) if job is not None and job.claim else None
         self._thread = _OwnConnection("import-write") if in_thread else None
         self._pending: tuple[Future[None], Callable[[], None]] | None = None
 
@@ -89,11 +94,28 @@ class BatchWriter:
 
     def _write(self, rows: list[Any]) -> None:
         with transaction.atomic():
+            if self._claim is not None:
+                hold_claim(*self._claim)
             self.importer.write(rows)
 
 
+def hold_claim(job_id: int, claim: str) -> None:
+    """Inside a batch's transaction: lock the job's row while this run still holds its
+    claim (the sweep cannot take the job until the batch is committed), else raise
+    :class:`ClaimLost`, before anything of the batch is written."""
+    if not ImportJob.objects.select_for_update().filter(pk=job_id, claim=claim).exists():
+        raise ClaimLost(job_id)
+
+
+class ClaimLost(Exception):
+    """The job is no longer this run's: its heartbeat came too late and the sweep queued it
+    again (or failed it). The run stops without touching the job."""
+
+
 class ProgressSaver:
-    """Saves a job's progress (:data:`PROGRESS_FIELDS`) where the admin sees it.
+    """Saves a job's progress (:data:`PROGRESS_FIELDS`) where the admin sees it, and with it
+    the job's heartbeat, only while the run still holds its ``claim``: once the sweep has
+    taken the job from a run it thought dead, the next save raises :class:`ClaimLost`.
 
     ``in_thread``: from a thread with its own connection, for an import that runs inside
     one long transaction (全件取込), whose own updates nobody else would see before the end.
@@ -104,17 +126,18 @@ class ProgressSaver:
 
     def __init__(self, job: ImportJob, *, in_thread: bool) -> None:
         self.job_id = job.pk
+        self.claim = job.claim
         self._thread = _OwnConnection("import-progress") if in_thread else None
         self._pending: Future[None] | None = None
 
     def save(self, job: ImportJob) -> None:
         values = {name: getattr(job, name) for name in PROGRESS_FIELDS}
         if self._thread is None:
-            _save_progress(self.job_id, values)
+            _save_progress(self.job_id, self.claim, values)
             return
         if self._pending is not None:
-            self._pending.result()
-        self._pending = self._thread.submit(_save_progress, self.job_id, values)
+            self._pending.result()  # raises ClaimLost for the previous save
+        self._pending = self._thread.submit(_save_progress, self.job_id, self.claim, values)
 
     def close(self) -> None:
         if self._thread is not None:
@@ -127,11 +150,16 @@ PROGRESS_FIELDS = (
 )  # fmt: skip
 
 
-def _save_progress(job_id: int, values: dict[str, Any]) -> None:
+def _save_progress(job_id: int, claim: str, values: dict[str, Any]) -> None:
     try:
-        ImportJob.objects.filter(pk=job_id).update(**values)
+        saved = ImportJob.objects.filter(pk=job_id, claim=claim).update(
+            heartbeat=timezone.now(), **values
+        )
     except DatabaseError:  # progress only: the job's outcome is saved at its end anyway
         logger.warning("import job %s: progress not saved", job_id, exc_info=True)
+        return
+    if not saved:
+        raise ClaimLost(job_id)
 
 
 def _close_connection() -> None:

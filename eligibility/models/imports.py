@@ -67,6 +67,12 @@ class ImportJob(models.Model):
     )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     started_at = models.DateTimeField(_("開始日時"), null=True, blank=True)
+    # The worker's claim on a running job, and its sign of life (updated with its progress):
+    # a running job whose heartbeat is older than IMPORT_LEASE lost its worker, and the
+    # sweep runs it again or fails it (imports.service.sweep_jobs).
+    claim = models.CharField(max_length=32, blank=True, editable=False)
+    heartbeat = models.DateTimeField(_("最終応答日時"), null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(_("実行回数"), default=0, editable=False)
     finished_at = models.DateTimeField(_("終了日時"), null=True, blank=True)
 
     class Meta:

@@ -269,3 +269,69 @@ def test_dependency_found_in_the_cause_chain():
     except RuntimeError as outer:
         assert middleware.dependency_of(outer) == "broker"
     assert middleware.dependency_of(ValueError("x")) is None
+
+
+# --- the request id on a real worker (PostgreSQL + Redis lane) --------------------------------
+
+
+@pytest.mark.worker
+def test_a_requests_id_reaches_the_real_workers_json_log_lines(client, hq_admin, tokyo, tmp_path):
+    """A request with X-Request-ID enqueues a task (an import uploaded in the admin); the
+    worker process that runs it writes JSON log lines that carry the same request id."""
+    import os
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.urls import reverse
+
+    from eligibility.imports import admin as _imports_admin  # noqa: F401 (the admin)
+    from eligibility.models import ImportJob
+    from tests.factories.eligibility import EmployerFactory
+    from tests.factories.imports import csv_text, member_row
+    from tests.worker import start_private_worker, stop, wait_for
+
+    queue = f"request-id-test-{os.getpid()}"  # the session's worker does not listen here
+    settings.IMPORT_QUEUE = queue
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    EmployerFactory(symbol="13000001", branch=tokyo)
+    request_id = f"edge-{os.getpid()}-4f2a9c"
+    client.force_login(hq_admin)
+    upload = SimpleUploadedFile(
+        "members.csv", csv_text([member_row("13000001")]).encode(), content_type="text/csv"
+    )
+    response = client.post(
+        reverse("admin:eligibility_importjob_add"),
+        {"kind": "members", "mode": "all_or_nothing", "file": upload},
+        HTTP_X_REQUEST_ID=request_id,
+    )
+    assert response.status_code == 302
+    assert response["X-Request-ID"] == request_id
+    job = ImportJob.objects.get()
+
+    log = tmp_path / "worker.log"
+    worker = start_private_worker(
+        log,
+        queue=queue,
+        name="request-id",
+        env={
+            "LOG_FORMAT": "json",
+            "PRIVATE_MEDIA_ROOT": settings.MEDIA_ROOT,
+            "IMPORT_QUEUE": queue,
+        },
+    )
+    try:
+        wait_for(lambda: ImportJob.objects.get(pk=job.pk).is_finished, timeout=120)
+        wait_for(lambda: "succeeded in" in log.read_text(), timeout=30)
+    finally:
+        stop(worker)
+    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.SUCCEEDED
+    lines = []
+    for text in log.read_text().splitlines():
+        try:
+            lines.append(json.loads(text))
+        except ValueError:
+            continue  # the worker's banner is not a log line
+    in_task = [line for line in lines if line.get("task") == "eligibility.tasks.run_import"]
+    assert in_task, log.read_text()[-3000:]
+    assert {line.get("request_id") for line in in_task} == {request_id}
+    assert any("succeeded in" in line["message"] for line in in_task)

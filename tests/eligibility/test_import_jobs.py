@@ -98,24 +98,27 @@ def test_a_redelivered_message_does_not_run_a_running_job(employer):
 
 
 # --- the periodic sweep -----------------------------------------------------------------
-def test_sweep_fails_a_job_whose_worker_was_killed_and_deletes_its_file(employer, hq_admin):
+def test_sweep_fails_a_job_whose_worker_was_killed_on_its_last_run(employer, hq_admin, settings):
+    settings.IMPORT_MAX_ATTEMPTS = 2
     job = submit([member_row(SYMBOL, 個人番号=NUMBER)], mode=ImportJob.Mode.GOOD_ROWS)
     # The worker claimed it, then was killed: nothing after the claim ran.
+    ImportJob.objects.filter(pk=job.pk).update(attempts=1)
     with mock.patch.object(service, "run_job"):
         service.run_job_by_id(job.pk)
     ImportJob.objects.filter(pk=job.pk).update(processed_rows=2000, started_by=hq_admin)
     assert ImportJob.objects.get().status == ImportJob.Status.RUNNING
 
-    assert service.sweep_jobs().failed == 0  # it may still be running
+    assert service.sweep_jobs().failed == 0  # its heartbeat is fresh: it may still be running
     assert len(source_files()) == 1
 
-    later = timezone.now() + service.stale_after() + timedelta(seconds=1)
+    later = timezone.now() + service.lease() + timedelta(seconds=1)
     result = service.sweep_jobs(now=later)
-    assert (result.failed, result.deleted_files) == (1, 1)
+    assert (result.failed, result.rerun, result.deleted_files) == (1, 0, 1)
     job.refresh_from_db()
     assert job.status == ImportJob.Status.FAILED
     assert job.finished_at == later
-    assert job.message.startswith("取込を実行していたワーカーが停止したため")
+    assert job.message.startswith("取込を2回実行しましたが、いずれも途中でワーカーが停止したか")
+    assert "ファイルを分割するなどして、もう一度アップロードしてください" in job.message
     assert "2,000件目のデータ行までの正常な行は取り込まれています" in job.message
     assert source_files() == [] and job.file.name == ""
     event = AuditEvent.objects.get(action=AuditEvent.Action.IMPORT, object_id=str(job.pk))
@@ -124,11 +127,21 @@ def test_sweep_fails_a_job_whose_worker_was_killed_and_deletes_its_file(employer
     assert service.sweep_jobs(now=later) == service.SweepResult(0, 0, 0)
 
 
-def test_sweep_leaves_a_command_job_alone(employer):
-    job = ImportJobFactory(status=ImportJob.Status.RUNNING, started_at=timezone.now())
-    later = timezone.now() + service.stale_after() + timedelta(hours=1)
-    assert service.sweep_jobs(now=later).failed == 0
-    assert ImportJob.objects.get(pk=job.pk).status == ImportJob.Status.RUNNING
+def test_sweep_fails_a_command_job_whose_process_died_and_leaves_a_live_one(employer):
+    now = timezone.now()
+    dead = ImportJobFactory(
+        status=ImportJob.Status.RUNNING, started_at=now, heartbeat=now, claim="a" * 32
+    )
+    later = now + service.lease() + timedelta(seconds=1)
+    alive = ImportJobFactory(
+        status=ImportJob.Status.RUNNING, started_at=now, heartbeat=later, claim="b" * 32
+    )
+    assert service.sweep_jobs(now=later).failed == 1
+    dead.refresh_from_db()
+    assert dead.status == ImportJob.Status.FAILED
+    assert dead.message.startswith("取込を実行していたプロセスが応答しなくなったため")
+    assert "コマンドをもう一度実行してください" in dead.message
+    assert ImportJob.objects.get(pk=alive.pk).status == ImportJob.Status.RUNNING
 
 
 def test_sweep_queues_again_a_job_whose_message_was_lost(
@@ -177,7 +190,8 @@ def test_sweep_task_is_scheduled_on_the_default_queue():
     assert route["queue"].name == "default"
     assert app.amqp.router.route({}, "eligibility.tasks.run_import")["queue"].name == "bulk"
     assert tasks.run_import.time_limit == settings.IMPORT_TIME_LIMIT
-    assert service.stale_after().total_seconds() > tasks.run_import.time_limit
+    # A lost job is found within a lease and a sweep: minutes, not the 2-hour time limit.
+    assert entry["schedule"] < settings.IMPORT_LEASE < settings.IMPORT_TIME_LIMIT / 10
 
 
 # --- the job's admin page ---------------------------------------------------------------
