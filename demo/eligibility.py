@@ -243,6 +243,7 @@ def generate(
     """Create about `members` members (insured persons plus dependents) with their employers."""
     gen = DemoGenerator(seed=seed)
     summary = DemoSummary()
+    _branch_offices(seed)
     employer_count = max(1, members // MEMBERS_PER_EMPLOYER)
     with transaction.atomic():
         employers = Employer.objects.bulk_create(gen.employers(employer_count), batch_size=5000)
@@ -265,6 +266,18 @@ def generate(
         if progress:
             progress(size)
     return summary
+
+
+def _branch_offices(seed: int) -> None:
+    """Give each branch without one an office address: the 資格確認書 prints it as
+    保険者所在地. Real branches' addresses are entered by headquarters in the admin. Its own
+    random generator, so the members generated stay the same."""
+    rng = random.Random(seed + 47)
+    for branch in Branch.objects.filter(address="").order_by("code"):
+        town = rng.choice(names.TOWNS)
+        branch.postal_code = random_postal_code(branch.code, rng)
+        branch.address = f"{branch.prefecture}{town}{rng.randint(1, 9)}-{rng.randint(1, 20)}-1"
+        branch.save(update_fields=["postal_code", "address"])
 
 
 def _write(batch: list[_Household], summary: DemoSummary) -> None:

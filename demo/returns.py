@@ -23,13 +23,13 @@ def _catalogue_reasons(message_id: int) -> None:
     if len(reasons) != 1 or reasons[0].reason.code != services.OTHER_REASON:
         return
     text = reasons[0].text
-    code = "attachment_missing"
-    if "証明" in text:
+    code = "entry_error"  # 記載内容の不備: an address, a date, a figure left out or wrong
+    if "証明" in text or "意見" in text:
         code = "certification_missing"
     elif "口座" in text:
         code = "bank_mismatch"
-    elif "意見" in text or "記載" in text:
-        code = "entry_error"
+    elif "添付" in text or "書類" in text:
+        code = "attachment_missing"
     reasons[0].reason = ReturnReason.objects.get(code=code)
     reasons[0].save(update_fields=["reason"])
 

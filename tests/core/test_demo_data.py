@@ -85,6 +85,20 @@ def test_postal_codes_match_the_prefecture():
         assert postal_prefecture(employer.postal_code) == employer.branch.code
 
 
+def test_every_branch_has_an_office_address_for_the_certificates_insurer_block():
+    from core.models import Branch
+    from core.prefectures import postal_prefecture
+    from notices.documents.common import insurer_address
+
+    call_command("demo_data", members=50, no_progress=True, stdout=io.StringIO())
+    branches = list(Branch.objects.all())
+    assert len(branches) == 47
+    for branch in branches:
+        assert branch.address.startswith(branch.prefecture)
+        assert postal_prefecture(branch.postal_code) == branch.code
+        assert insurer_address(branch).startswith("〒")
+
+
 def test_the_demo_has_a_launched_mailing_batch_for_the_worker_and_only_one():
     from notices.batches.models import MailingBatch, MailingChunk
 
