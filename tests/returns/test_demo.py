@@ -33,7 +33,10 @@ def test_member1_finds_a_built_package_and_a_second_run_changes_nothing():
     ("comment", "code"),
     [
         ("送付先の住所の番地が記入されていません。正しい住所で再申請してください。", "entry_error"),
-        ("医師の意見欄の記載が確認できません。記入を受けて再申請してください。", "certification_missing"),
+        (
+            "医師の意見欄の記載が確認できません。記入を受けて再申請してください。",
+            "certification_missing",
+        ),
         ("振込先口座の名義が申請者と異なります。", "bank_mismatch"),
         ("所得区分の確認書類が不足しています。添付して再申請してください。", "attachment_missing"),
     ],
