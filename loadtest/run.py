@@ -146,6 +146,16 @@ def ensure_stack(port: int) -> subprocess.Popen | None:
         "LOGIN_RATE_PER_ADDRESS": "",
         "LOGIN_RATE_PER_ACCOUNT": "",
     }
+    if not env.get("RETURNS_SIGNING_KEYS"):
+        # production refuses to start without it, and serve.sh does not generate it (yet):
+        # one random key for this machine's load runs, kept like serve.sh's secrets.
+        key_file = OUT / "returns-signing.key"
+        if not key_file.exists():
+            import secrets
+
+            key_file.write_text(f"load:{secrets.token_urlsafe(32)}")
+            key_file.chmod(0o600)
+        env["RETURNS_SIGNING_KEYS"] = key_file.read_text().strip()
     log = (OUT / f"serve-{port}.out").open("a")
     stack = subprocess.Popen(
         [str(ROOT / "scripts" / "serve.sh")],
@@ -157,6 +167,8 @@ def ensure_stack(port: int) -> subprocess.Popen | None:
     for _ in range(240):
         if _get(f"http://127.0.0.1:{port}/readyz")[0] == 200:
             return stack
+        if stack.poll() is not None:
+            sys.exit(f"the stack ended at start ({stack.returncode}): see {log.name}")
         time.sleep(1)
     stop_stack(stack)
     sys.exit("the stack did not become ready in 4 minutes (see var/loadtest/serve-*.out)")
@@ -170,6 +182,13 @@ def stop_stack(stack: subprocess.Popen | None) -> None:
         stack.wait(timeout=60)
     except subprocess.TimeoutExpired:
         os.killpg(stack.pid, signal.SIGKILL)
+
+
+def locust_command() -> str:
+    """``LOADTEST_LOCUST``, else the project's venv's locust (the ``load`` extra), else the
+    one on PATH (e.g. a venv of its own: locust pins gevent and friends)."""
+    own = ROOT / ".venv" / "bin" / "locust"
+    return os.environ.get("LOADTEST_LOCUST") or (str(own) if own.exists() else "locust")
 
 
 def _children(pid: int) -> list[int]:
@@ -680,7 +699,12 @@ def batch_accounting(batch_id: int) -> list[str]:
         stored = {f"{folder}/{name}" for name in storage.listdir(folder)[1]}
     except FileNotFoundError:
         stored = set()
-    orphans = sorted(name for name in stored if name.endswith(".pdf") and name not in files)
+    # The documents' files are named "<document>-<part>-…" (the employers' lists "list-…").
+    orphans = sorted(
+        name
+        for name in stored
+        if name.startswith(f"{folder}/{batch.document}-") and name not in files
+    )
     chunks = dict(
         batch.chunks.values_list("state").annotate(n=Count("id")).values_list("state", "n")
     )
@@ -779,7 +803,7 @@ def main() -> None:
         # Warm-up, not reported: every gunicorn worker imports its views and libraries.
         subprocess.run(
             [
-                str(ROOT / ".venv" / "bin" / "locust"),
+                locust_command(),
                 "-f",
                 str(ROOT / "loadtest" / "locustfile.py"),
                 "--headless",
@@ -820,7 +844,7 @@ def main() -> None:
         }
         locust = subprocess.Popen(
             [
-                str(ROOT / ".venv" / "bin" / "locust"),
+                locust_command(),
                 "-f",
                 str(ROOT / "loadtest" / "locustfile.py"),
                 "--headless",
