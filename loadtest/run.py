@@ -9,7 +9,7 @@
 Loopback only, bounded in time (``--duration``) and users (``--users``). Steps:
 
 1. starts ``scripts/serve.sh`` on ``--port`` unless something already answers ``/readyz``
-   there (and stops it at the end);
+   there (and stops it at the end, unless ``--keep-stack``);
 2. prepares the accounts (``loadtest.prepare``), among them a 東京支部 発送担当;
 3. starts the bulk work: a real mailing batch (お知らせ, 期間内の資格取得者, 東京支部) of about
    ``--batch-items`` items, defined and launched by that 発送担当 through
@@ -737,6 +737,9 @@ def main() -> None:
     parser.add_argument("--drain", type=float, default=300)
     parser.add_argument("--members", type=int, default=400)
     parser.add_argument(
+        "--keep-stack", action="store_true", help="leave the stack it started running"
+    )
+    parser.add_argument(
         "--shared-ok",
         action="store_true",
         help="allow a PostgreSQL or Redis fault on the machine's shared servers",
@@ -938,7 +941,8 @@ def main() -> None:
         print(report)
         (OUT / f"report-{args.fault}.md").write_text(report + "\n")
     finally:
-        stop_stack(stack)
+        if not args.keep_stack:
+            stop_stack(stack)
 
 
 if __name__ == "__main__":
