@@ -31,6 +31,18 @@ OPERATOR = "load-operator"  # the 東京支部 発送担当 who launches the run
 FORM = "ryoyohi_tatekae"  # a cash benefit: two photos (itemized bill, receipt), bank account
 
 
+def use_media_root() -> str:
+    """The private files of the load database (the demo's attachments, the packages, the
+    batches' PDFs) live in ``var/loadtest/media-<database>`` unless PRIVATE_MEDIA_ROOT is set:
+    ids repeat across databases, and the stack, the reconciliation and the data must agree."""
+    from urllib.parse import urlparse
+
+    database = urlparse(os.environ.get("DATABASE_URL", "")).path.strip("/") or "default"
+    root = Path(__file__).resolve().parent.parent / "var" / "loadtest" / f"media-{database}"
+    os.environ.setdefault("PRIVATE_MEDIA_ROOT", str(root))
+    return os.environ["PRIVATE_MEDIA_ROOT"]
+
+
 def populate(members: int, applications: int) -> None:
     """Migrate and fill an empty database with synthetic members; print how long it took."""
     import time
@@ -64,6 +76,7 @@ def main() -> None:
     parser.add_argument("--population", type=int, default=0)
     parser.add_argument("--applications", type=int, default=200_000)
     args = parser.parse_args()
+    use_media_root()
 
     import django
 

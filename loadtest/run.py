@@ -54,7 +54,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from loadtest.prepare import OPERATOR
+from loadtest.prepare import OPERATOR, use_media_root
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "var" / "loadtest"
@@ -215,37 +215,47 @@ class Fault(threading.Thread):
         self.not_ready_seconds = 0.0
         self.recovered_after: float | None = None
         self.statuses: Counter = Counter()
+        self.started_at = 0.0
+        self.action_seconds = 0.0
+        self.outage = (0.0, 0.0)
 
     def run(self) -> None:
         time.sleep(self.at)
+        self.started_at = time.time()
         started = time.monotonic()
+        polls: list[tuple[float, int]] = []
+        stop = threading.Event()
+
+        def poll() -> None:  # from the moment the fault begins, every 0.25 s
+            while not stop.is_set():
+                status = _get(f"http://127.0.0.1:{self.port}/readyz", timeout=2)[0]
+                polls.append((time.monotonic() - started, status))
+                stop.wait(0.25)
+
+        poller = threading.Thread(target=poll, daemon=True)
+        poller.start()
         for step in self.kind.split("+"):
             getattr(self, f"_{step}")()
-        first_bad = last_bad = None
+        self.action_seconds = time.monotonic() - started
         deadline = time.monotonic() + 120
-        seen_ok_after_bad = 0
-        while time.monotonic() < deadline:
-            status = _get(f"http://127.0.0.1:{self.port}/readyz", timeout=1)[0]
-            self.statuses[status or "no answer within 1 s"] += 1
-            now = time.monotonic() - started
-            if status != 200:
-                first_bad = now if first_bad is None else first_bad
-                last_bad = now
-                seen_ok_after_bad = 0
-            else:
-                seen_ok_after_bad += 1
-                if seen_ok_after_bad >= 8:  # two seconds of ready in a row
-                    break
+        while time.monotonic() < deadline:  # two seconds of ready in a row after the action
+            after = [status for t, status in polls if t >= self.action_seconds]
+            if len(after) >= 8 and all(status == 200 for status in after[-8:]):
+                break
             time.sleep(0.25)
-        if last_bad is not None:
-            self.not_ready_seconds = last_bad - (first_bad or 0)
-            self.recovered_after = last_bad + 0.25
-        else:
-            self.recovered_after = 0.0
+        stop.set()
+        poller.join(timeout=5)
+        bad = [t for t, status in polls if status != 200]
+        self.statuses = Counter(status or "no answer within 2 s" for _t, status in polls)
+        first_bad, last_bad = (bad[0], bad[-1]) if bad else (None, None)
+        self.outage = (first_bad or 0.0, last_bad or 0.0)
+        self.not_ready_seconds = (last_bad - first_bad) if bad else 0.0
+        self.recovered_after = (last_bad + 0.25) if bad else 0.0
         self.notes.append(
-            f"/readyz not ready from {first_bad or 0:.2f} s to {last_bad or 0:.2f} s after the "
-            f"fault began; ready again {self.recovered_after:.2f} s after it; /readyz answers "
-            f"polled every 0.25 s: {dict(self.statuses)}"
+            f"the fault's commands took {self.action_seconds:.2f} s; /readyz not ready from "
+            f"{first_bad or 0:.2f} s to {last_bad or 0:.2f} s after the fault began, ready again "
+            f"{self.recovered_after:.2f} s after it; /readyz answers polled every 0.25 s: "
+            f"{dict(self.statuses)}"
         )
 
     def _postgres(self) -> None:
@@ -596,6 +606,26 @@ def locust_stats(prefix: Path) -> tuple[list[dict], dict, Counter]:
     return per_kind, total, errors
 
 
+def error_timing(journal: Path, fault: Fault | None) -> str:
+    """When the server errors and dropped connections came, relative to the fault: the goal
+    is errors only while a dependency is down (the fault's commands, or /readyz not ready)."""
+    entries = [json.loads(x) for x in journal.read_text().splitlines()] if journal.exists() else []
+    errors = [e for e in entries if e["kind"] == "error"]
+    by_status = Counter(e["status"] or "dropped connection" for e in errors)
+    if not errors:
+        return "server errors and dropped connections: none"
+    if fault is None or not fault.started_at:
+        return f"server errors and dropped connections: {dict(by_status)} (no fault)"
+    times = [e["at"] - fault.started_at for e in errors]
+    window_end = max(fault.action_seconds, fault.outage[1]) + 1.0  # a request in flight
+    outside = sum(1 for t in times if t < -1.0 or t > window_end)
+    return (
+        f"server errors and dropped connections: {dict(by_status)}, from {min(times):.2f} s "
+        f"to {max(times):.2f} s after the fault began; outside the outage (fault start to "
+        f"{window_end:.2f} s): {outside}"
+    )
+
+
 def accounting(journal: Path, since: float, bulk: dict) -> list[str]:
     from django.db.models import Count
 
@@ -748,10 +778,7 @@ def main() -> None:
     if args.duration > 300 or args.users > 200 or args.drain > 900:
         sys.exit("bounded: at most 300 s, 200 users and a drain of 900 s")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    database = urllib.parse.urlparse(os.environ.get("DATABASE_URL", "")).path.strip("/")
-    os.environ.setdefault(
-        "PRIVATE_MEDIA_ROOT", str(OUT / f"media-{database or 'default'}")
-    )  # one per database: batch and package ids repeat across databases
+    use_media_root()
     os.environ.setdefault("DJANGO_DEBUG", "false")
     # Leases and sweeps short enough for a run of minutes: what a killed worker or a lost
     # message left is taken up again within about a minute (production: 10 min, 2 min, 5 min).
@@ -928,6 +955,7 @@ def main() -> None:
         )
         if fault:
             lines += [f"fault: {n}" for n in fault.notes]
+        lines.append(error_timing(journal, fault))
         lines += [
             "",
             f"bulk: {json.dumps(bulk, ensure_ascii=False, default=str)}; when the load ended: "
