@@ -619,10 +619,12 @@ def error_timing(journal: Path, fault: Fault | None) -> str:
     times = [e["at"] - fault.started_at for e in errors]
     window_end = max(fault.action_seconds, fault.outage[1]) + 1.0  # a request in flight
     outside = sum(1 for t in times if t < -1.0 or t > window_end)
+    recovered = max(fault.recovered_after or 0.0, max(times))
     return (
         f"server errors and dropped connections: {dict(by_status)}, from {min(times):.2f} s "
         f"to {max(times):.2f} s after the fault began; outside the outage (fault start to "
-        f"{window_end:.2f} s): {outside}"
+        f"{window_end:.2f} s): {outside}; recovered (the last error or not-ready answer) "
+        f"{recovered:.2f} s after the fault began"
     )
 
 
