@@ -463,7 +463,8 @@ def start_bulk(items: int) -> dict[str, Any]:
         "batch": batch.pk,
         "planned": batch.planned,
         "chunks": batch.chunks.count(),
-        "launch_s": time.monotonic() - t,
+        "launch_s": round(time.monotonic() - t, 2),
+        "launched": time.time(),
     }
 
 
@@ -499,7 +500,12 @@ def batch_progress(bulk: dict[str, Any]) -> str:
     except Exception:  # PostgreSQL still coming back
         connection.close()
         return "unknown (database away)"
-    return f"batch items {states} (the batch was still running: {states.get('pending', 0) > 0})"
+    settled = sum(n for state, n in states.items() if state != "pending")
+    rate = settled / max(time.time() - bulk["launched"], 1.0)
+    return (
+        f"batch items {states}, {rate:.1f} items/s since the launch (the batch was still "
+        f"running: {states.get('pending', 0) > 0})"
+    )
 
 
 def drain(bulk: dict[str, Any], started: float, limit: float) -> dict[str, Any]:
