@@ -308,14 +308,16 @@ class Fault(threading.Thread):
 # --- CPU by role --------------------------------------------------------------------------
 
 
-def _ticks(pid: int) -> int | None:
+def _ticks(pid: int, *, waited_children: bool = False) -> int | None:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    # utime + stime, and cutime + cstime: the children it waited for (the renderer's forks of
-    # a bulk worker process, one per file), which the 0.5 s samples would mostly miss.
-    return sum(int(x) for x in fields[11:15])
+    # utime + stime; with ``waited_children``, also cutime + cstime: the children it waited
+    # for (the renderer's forks of a worker's pool process, one per file), which the 0.5 s
+    # samples would mostly miss. Not for a Celery main process: when it reaps a pool
+    # process, that process's whole life would be added at once.
+    return sum(int(x) for x in fields[11 : 15 if waited_children else 13])
 
 
 class CpuByRole(threading.Thread):
@@ -332,6 +334,7 @@ class CpuByRole(threading.Thread):
         self.last: dict[int, int] = {}
         self.role: dict[int, str] = {}
         self.started = False
+        self.mains: set[int] = set()
 
     def _pids(self) -> dict[int, str]:
         from django.db import connection
@@ -347,6 +350,7 @@ class CpuByRole(threading.Thread):
             main = _pid_of(f"-n {queue}-{self.port}@")
             if main:
                 roles[main] = role
+                self.mains.add(main)
                 for child in _children(main):
                     roles[child] = role
         try:
@@ -365,7 +369,9 @@ class CpuByRole(threading.Thread):
         initial = True
         while True:
             for pid, role in self._pids().items():
-                ticks = _ticks(pid)
+                ticks = _ticks(
+                    pid, waited_children=role.endswith("worker") and pid not in self.mains
+                )
                 if ticks is None:
                     continue
                 if pid not in self.first:
