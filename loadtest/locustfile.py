@@ -13,8 +13,9 @@ Run by ``loadtest/run.py`` (bounded in time and users, loopback only); by hand:
   status (受付 → 審査中 → 審査完了, or → 返戻 with a comment, which builds a return package
   once the returns app handles ``application_returned``).
 
-Every accepted filing and status change is appended to ``LOADTEST_JOURNAL`` (JSON lines), so
-``loadtest/faults.py`` can count what was lost or duplicated after a fault.
+Every accepted filing and status change, and every server error or dropped connection, is
+appended to ``LOADTEST_JOURNAL`` (JSON lines, with the time), so ``loadtest/run.py`` can count
+what was lost or duplicated after a fault, and when the errors came.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import time
 import uuid
 from pathlib import Path
 
-from locust import HttpUser, between, task
+from locust import HttpUser, between, events, task
 
 FIXTURE_PATH = Path(os.environ.get("LOADTEST_FIXTURE", "var/loadtest/fixture.json"))
 FIXTURE = json.loads(FIXTURE_PATH.read_text())
@@ -64,6 +65,17 @@ def journal(kind: str, **fields: object) -> None:
     line = json.dumps({"kind": kind, "at": time.time(), **fields})
     with _journal_lock, JOURNAL.open("a") as f:
         f.write(line + "\n")
+
+
+@events.request.add_listener
+def _journal_errors(  # type: ignore[no-untyped-def]
+    request_type, name, response_time, response_length, response=None, exception=None, **_kw
+) -> None:
+    """Every server error and dropped connection, with its time: the run checks that they
+    fall while a dependency was down, and counts 503 against 500."""
+    status = getattr(response, "status_code", 0) or 0
+    if status >= 500 or (exception is not None and status == 0):
+        journal("error", name=name, status=status)
 
 
 def _retry_wait(attempt: int) -> None:
@@ -215,9 +227,10 @@ class ReviewerUser(HttpUser):
         version = _VERSION.search(page.text)
         if not version:
             return
-        if 'value="reviewing"' in page.text and random.random() < 0.7:
+        # About one change in three is a 返戻, so that enough packages are built to count.
+        if 'value="reviewing"' in page.text and random.random() < 0.6:
             to_status, comment = "reviewing", ""
-        elif 'value="completed"' in page.text and random.random() < 0.7:
+        elif 'value="completed"' in page.text and random.random() < 0.5:
             to_status, comment = "completed", ""
         else:
             to_status, comment = "returned", RETURN_COMMENT
