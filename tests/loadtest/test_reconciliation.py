@@ -15,7 +15,7 @@ import pytest
 from django.core.files.base import ContentFile
 
 from loadtest import run
-from notices.batches import services
+from notices.batches import finishing, services
 from notices.batches.models import Kind, MailingBatch, MailingItem
 from notices.batches.storage import batch_storage
 from returns.models import ReturnPackage
@@ -40,6 +40,8 @@ def _rendered_batch(operator, tokyo) -> MailingBatch:
     for chunk_id in batch.chunks.values_list("pk", flat=True):
         services.render_chunk(chunk_id)
     services.finish_batch(batch.pk)
+    for chunk_id in batch.output_chunks.values_list("pk", flat=True):
+        finishing.write_chunk(chunk_id)
     batch.refresh_from_db()
     return batch
 
