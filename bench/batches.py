@@ -73,13 +73,14 @@ def generate(members: int) -> None:
                 '協会　太郎' || (g %% 1000), 'キョウカイ　タロウ',
                 date '1950-01-01' + (g %% 20000)::int, CASE WHEN g %% 2 = 0 THEN '1' ELSE '2' END,
                 lpad(((g * 104729) %% 9999999)::text, 7, '0'), '東京都新宿区西新宿' || g,
-                date '2000-01-01' + (g %% 9000)::int, false, g %% 50 = 0,
+                date '2000-01-01' + CASE WHEN g %% 10 = 9 THEN (g %% 9000)::int
+                    ELSE ((e - 1) * 9000 / %s)::int END, false, g %% 50 = 0,
                 %s + CASE WHEN g %% 10 = 9 THEN g %% 47 ELSE e %% 47 END,
                 CASE WHEN g %% 10 IN (7, 8) THEN g - g %% 10 + 6 END,
                 CASE WHEN g %% 10 = 9 THEN NULL ELSE e END, g
             FROM (SELECT g, (g / 10) %% %s + 1 AS e FROM generate_series(1::bigint, %s) g) s
             """,
-            [base, employers, members],
+            [employers, base, employers, members],
         )
         c.execute("ANALYZE eligibility_eligibilityrecord")
         c.execute("ANALYZE eligibility_person")
