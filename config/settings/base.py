@@ -424,6 +424,9 @@ NOTICE_CHUNK_PARTS = env.int("NOTICE_CHUNK_PARTS", default=4)
 NOTICE_REISSUE_SWEEP_DAYS = env.int("NOTICE_REISSUE_SWEEP_DAYS", default=7)
 # Employers per output chunk of 対象者一覧表 (one list each, a fork and a compile: ~0.2–0.5 s).
 NOTICE_LIST_CHUNK_EMPLOYERS = env.int("NOTICE_LIST_CHUNK_EMPLOYERS", default=100)
+# PostgreSQL's work_mem for the planning statement only (SET LOCAL): the sort of a batch's
+# members and the windows over it stay in memory (about 150 MB for 1,000,000 members).
+NOTICE_PLAN_WORK_MEM = env("NOTICE_PLAN_WORK_MEM", default="256MB")
 # 特定記録 numbers: a batch without its own range takes the next free ones from this start.
 NOTICE_TRACKED_POOL_START = env.int("NOTICE_TRACKED_POOL_START", default=10_000_000_000)
 # The standing rule: 資格確認書 to members acquired this many days ago (inclusive window).

@@ -40,7 +40,8 @@ CHUNKS = MailingChunk._meta.db_table
 @dataclass(frozen=True, slots=True)
 class Selection:
     """The FROM … WHERE of a batch's members, with its parameters (aliases ``r``: the
-    member's record, ``hh``: the household's insured record, ``p``: the member's person)."""
+    member's record, ``hh``: the household's insured record, ``p``: the member's person,
+    joined only for the 資格確認書 kinds that look at the マイナ保険証)."""
 
     sql: str
     params: list[Any]
@@ -90,11 +91,14 @@ def selection(batch: MailingBatch, *, today: date) -> Selection:
     if batch.branch_id is not None:
         where.append("r.branch_id = %s")
         params.append(batch.branch_id)
+    # The person (マイナ保険証) matters only to the 資格確認書 by cut-off and the standing
+    # rule: the お知らせ do without the join (a hash join over every member).
+    uses_person = batch.kind in (Kind.CERTIFICATE_CUTOFF, Kind.CERTIFICATE_STANDING)
     sql = (
         f" FROM {RECORDS} r"
         f" JOIN {RECORDS} hh ON hh.id = COALESCE(r.insured_record_id, r.id)"
-        f" JOIN {PERSONS} p ON p.id = r.person_id"
-        f" WHERE {' AND '.join(where)}"
+        + (f" JOIN {PERSONS} p ON p.id = r.person_id" if uses_person else "")
+        + f" WHERE {' AND '.join(where)}"
     )
     return Selection(sql, params)
 
@@ -119,9 +123,31 @@ def base_columns(document: str) -> str:
     )
 
 
-def plan_items(batch: MailingBatch, base_sql: str, params: list[Any]) -> int:
-    """INSERT the batch's items from ``base_sql`` (level one, see ``base_columns``); return
-    the number inserted. Weights, boxes and tracked numbers come from the batch."""
+def plan_items(batch: MailingBatch, base_sql: str, params: list[Any]) -> tuple[int, int]:
+    """INSERT the batch's items from ``base_sql`` (level one, see ``base_columns``) and their
+    chunks; return (items, chunks) inserted. Weights, boxes and tracked numbers come from the
+    batch.
+
+    One sort: the selection is sorted once by K (route, employer, postal code, household,
+    dependant, record), and every window below orders by K or a prefix of it, or partitions
+    by one. Each level ends with ``ORDER BY K``, which costs nothing on rows already in that
+    order but tells PostgreSQL they are: without it, the order is forgotten between two
+    levels and the rows are sorted again.
+
+    - level 1: ``seq`` (row number by K); by household (peers of the prefix K4): the envelope
+      (dense rank), its first position ``hfirst`` (rank) and its last (count of the rows up
+      to its last peer), so its size;
+    - level 2, per employer (a partition, no sort): its largest household and its first
+      position, so ``start`` = the employer's items before the household;
+    - level 3: the box or run number inside the employer (module docstring) and whether the
+      row starts a new file (LAG);
+    - level 4: files and boxes numbered densely by running sums.
+
+    On PostgreSQL the chunks are made from the inserted rows' (part, seq) handed back by the
+    INSERT (RETURNING), not by scanning the items again, and the statement gets the memory
+    to sort in RAM (``NOTICE_PLAN_WORK_MEM``) and no JIT (its compile took longer than it
+    saved).
+    """
     weight = item_weight(batch.document)
     cap = settings.NOTICE_BOX_MAX_G
     per_part = settings.NOTICE_PART_ITEMS
@@ -131,63 +157,91 @@ def plan_items(batch: MailingBatch, base_sql: str, params: list[Any]) -> int:
         batch.tracked_last - tracked_first + 1 if batch.tracked_last is not None else 2**31 - 1
     )
     standing = batch.kind == Kind.CERTIFICATE_STANDING
-    # One sort: every window below orders by K (or a prefix of it), so PostgreSQL sorts the
-    # selection once; a file starts where (route, employer, box or run) changes (LAG), and
-    # its number is the running count of those starts.
     k = "route, emp_key, postal, household, dep, record_id"
-    sql = f"""
-    INSERT INTO {ITEMS} (batch_id, record_id, branch_id, employer_id, household, seq, part,
-        route, envelope, box, weight_g, tracked_number, standing, previous_id, state, reason,
-        file, render_count)
-    SELECT %s, record_id, branch_id, employer_id, household, seq,
-        SUM(new_part) OVER (ORDER BY {k} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+    k4 = "route, emp_key, postal, household"
+    select = f"""
+    SELECT %s AS batch_id, record_id, branch_id, employer_id, household, seq,
+        SUM(new_part) OVER (ORDER BY {k} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+            AS part,
         route, envelope,
         CASE WHEN route = 'employer' THEN SUM(new_part) OVER (PARTITION BY route, emp_key
             ORDER BY postal, household, dep, record_id
-            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END, %s,
-        CASE WHEN seq <= %s THEN %s + seq - 1 END, %s, previous_id, 'pending', '', '', 0
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END AS box,
+        %s AS weight_g, CASE WHEN seq <= %s THEN %s + seq - 1 END AS tracked_number,
+        %s AS standing, previous_id
     FROM (
-        SELECT l4.*,
-            CASE WHEN LAG(part_key) OVER (ORDER BY {k}) = part_key THEN 0 ELSE 1 END
-                AS new_part
+        SELECT l3.*,
+            CASE WHEN LAG(emp_key) OVER w = emp_key AND LAG(route) OVER w = route
+                AND LAG(part_local) OVER w = part_local THEN 0 ELSE 1 END AS new_part
         FROM (
-            SELECT l3.*, CAST(emp_key AS BIGINT) * 1000000 + part_local AS part_key
+            SELECT l2.*,
+                CASE WHEN route = 'employer'
+                    THEN (hfirst - efirst) / (CASE WHEN %s - max_hh * %s < 0 THEN 1
+                                              ELSE (%s - max_hh * %s) / %s + 1 END) + 1
+                    ELSE (hfirst - efirst) / %s + 1 END AS part_local
             FROM (
-                SELECT l2.*,
-                    CASE WHEN route = 'employer'
-                        THEN (rn_emp - rn_hh) / (CASE WHEN %s - max_hh * %s < 0 THEN 1
-                                                ELSE (%s - max_hh * %s) / %s + 1 END) + 1
-                        ELSE (rn_emp - rn_hh) / %s + 1 END AS part_local
+                SELECT l1.*, MAX(hend - hfirst + 1) OVER e AS max_hh, MIN(hfirst) OVER e AS efirst
                 FROM (
-                    SELECT l1.*, MAX(hh_size) OVER () AS max_hh
-                    FROM (
-                        SELECT b.*,
-                            ROW_NUMBER() OVER (ORDER BY {k}) AS seq,
-                            ROW_NUMBER() OVER (PARTITION BY route, emp_key
-                                ORDER BY postal, household, dep, record_id) AS rn_emp,
-                            ROW_NUMBER() OVER (PARTITION BY route, emp_key, postal, household
-                                ORDER BY dep, record_id) AS rn_hh,
-                            DENSE_RANK() OVER (ORDER BY route, emp_key, postal, household)
-                                AS envelope,
-                            COUNT(*) OVER (PARTITION BY route, emp_key, postal, household)
-                                AS hh_size
-                        FROM ({base_sql}) b
-                    ) l1
-                ) l2
-            ) l3
-        ) l4
-    ) l5
+                    SELECT b.*, ROW_NUMBER() OVER (ORDER BY {k}) AS seq,
+                        DENSE_RANK() OVER h AS envelope, RANK() OVER h AS hfirst,
+                        COUNT(*) OVER h AS hend
+                    FROM ({base_sql}) b
+                    WINDOW h AS (ORDER BY {k4})
+                    ORDER BY {k}
+                ) l1
+                WINDOW e AS (PARTITION BY route, emp_key)
+                ORDER BY {k}
+            ) l2
+        ) l3
+        WINDOW w AS (ORDER BY {k})
+        ORDER BY {k}
+    ) l4
     """
+    columns = (
+        "batch_id, record_id, branch_id, employer_id, household, seq, part, route, envelope,"
+        " box, weight_g, tracked_number, standing, previous_id"
+    )
+    insert = (
+        f"INSERT INTO {ITEMS} ({columns}, state, reason, file, render_count)"
+        f" SELECT {columns}, 'pending', '', '', 0 FROM ({select}) s"
+    )
+    select_params = [
+        *(batch.pk, weight, tracked_size, tracked_first, standing),
+        *(cap, weight, cap, weight, weight, per_part),
+        *params,
+    ]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(insert, select_params)
+            planned = cursor.rowcount
+        return planned, plan_chunks(batch) if planned else 0
+    per_chunk = settings.NOTICE_CHUNK_PARTS
     with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('work_mem'), current_setting('jit')")
+        saved = cursor.fetchone()
         cursor.execute(
-            sql,
-            [
-                *(batch.pk, weight, tracked_size, tracked_first, standing),
-                *(cap, weight, cap, weight, weight, per_part),
-                *params,
-            ],
+            "SELECT set_config('work_mem', %s, true), set_config('jit', 'off', true)",
+            [settings.NOTICE_PLAN_WORK_MEM],
         )
-        return cursor.rowcount
+        cursor.execute(
+            f"""
+            WITH ins AS ({insert} RETURNING part, seq),
+            ch AS (
+                INSERT INTO {CHUNKS} (batch_id, number, first_seq, last_seq, state, claim,
+                    attempts)
+                SELECT %s, (part - 1) / %s + 1, MIN(seq), MAX(seq), 'pending', '', 0
+                FROM ins GROUP BY (part - 1) / %s
+                RETURNING 1
+            )
+            SELECT (SELECT COUNT(*) FROM ins), (SELECT COUNT(*) FROM ch)
+            """,
+            [*select_params, batch.pk, per_chunk, per_chunk],
+        )
+        planned, chunks = cursor.fetchone()
+        cursor.execute(
+            "SELECT set_config('work_mem', %s, true), set_config('jit', %s, true)", list(saved)
+        )
+    return planned, chunks
 
 
 def plan_chunks(batch: MailingBatch) -> int:

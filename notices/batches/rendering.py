@@ -27,13 +27,17 @@ from notices.documents.notice import notice_common, notice_item
 from notices.rendering import renderer
 
 State = MailingItem.State
-RELATED = (
-    "employer",
-    "record__branch",
-    "record__person",
-    "record__insured_record",
-    "record__employer",
-)
+# What each document reads of an item's record, joined with the items (the item's own
+# employer is read once per file, for its name). Fewer joins, fewer model instances per item.
+RELATED = {
+    Document.NOTICE: ("record__branch", "record__person", "record__insured_record"),
+    Document.CERTIFICATE: (
+        "record__branch",
+        "record__person",
+        "record__insured_record",
+        "record__employer",
+    ),
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +70,9 @@ def render_part(batch: MailingBatch, part: int, *, today: date | None = None) ->
     """Render the pending items of ``part``; return how many were marked rendered."""
     today = today or timezone.localdate()
     items = list(
-        batch.items.filter(part=part, state=State.PENDING).select_related(*RELATED).order_by("seq")
+        batch.items.filter(part=part, state=State.PENDING)
+        .select_related(*RELATED[batch.document])
+        .order_by("seq")
     )
     if not items:
         return 0

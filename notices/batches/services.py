@@ -246,7 +246,7 @@ def launch(batch_id: int, *, actor: Any, today: date | None = None) -> MailingBa
         base = planning.base_for(batch, today=today)
         try:
             with transaction.atomic():
-                planned = planning.plan_items(batch, base.sql, base.params)
+                planned, chunks = planning.plan_items(batch, base.sql, base.params)
         except IntegrityError as exc:
             raise Conflict(
                 "特定記録番号がほかの発送バッチと重なったか、同じ方がすでに対象です。"
@@ -262,7 +262,7 @@ def launch(batch_id: int, *, actor: Any, today: date | None = None) -> MailingBa
         elif pooled:
             batch.tracked_last = batch.tracked_first + max(planned, 1) - 1
         _check_range(batch, planned)  # raising rolls the items back: nothing is created
-        _start(batch, planned, actor)
+        _start(batch, planned, chunks, actor)
     return batch
 
 
@@ -285,8 +285,7 @@ def _check_range(batch: MailingBatch, count: int, *, imported: bool = False) -> 
         )
 
 
-def _start(batch: MailingBatch, planned: int, actor: Any) -> None:
-    chunks = planning.plan_chunks(batch) if planned else 0
+def _start(batch: MailingBatch, planned: int, chunks: int, actor: Any) -> None:
     batch.planned = planned
     batch.status = Status.RUNNING if chunks else Status.DONE
     batch.launched_at = timezone.now()

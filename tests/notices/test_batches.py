@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -108,6 +109,56 @@ def test_boxes_never_exceed_the_maximum_weight(operator, members, settings):
     # an envelope is never split between boxes
     per_envelope = batch.items.values("envelope").annotate(boxes=Count("box", distinct=True))
     assert all(row["boxes"] <= 1 for row in per_envelope)
+
+
+def test_files_are_numbered_densely_and_chunks_are_whole_files_covering_each_item_once(
+    operator, members, tokyo
+):
+    for _ in range(4):  # a third employer's envelopes, and more individual mail
+        VoluntaryRecordFactory(branch=tokyo)
+    batch = launched(operator)
+    items = list(batch.items.order_by("seq"))
+    assert [i.seq for i in items] == list(range(1, batch.planned + 1))
+    parts = [i.part for i in items]
+    assert parts == sorted(parts) and set(parts) == set(range(1, max(parts) + 1))
+    chunks = list(batch.chunks.order_by("number"))
+    assert [c.number for c in chunks] == list(range(1, len(chunks) + 1))
+    assert len(chunks) == -(-max(parts) // 2)  # NOTICE_CHUNK_PARTS = 2
+    for chunk in chunks:
+        inside = [i for i in items if chunk.first_seq <= i.seq <= chunk.last_seq]
+        assert {i.part for i in inside} == {
+            p for p in set(parts) if (p - 1) // 2 + 1 == chunk.number
+        }
+        assert [i.seq for i in inside] == list(range(chunk.first_seq, chunk.last_seq + 1))
+    assert sum(c.last_seq - c.first_seq + 1 for c in chunks) == batch.planned
+
+
+@pytest.mark.postgres
+def test_planning_sorts_the_members_once_on_postgresql(operator, members):
+    """The statement's levels keep the one order: PostgreSQL sorts the selection once."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan of PostgreSQL")
+    plans: list[str] = []
+
+    def explain(execute, sql, params, many, context):
+        if sql.lstrip().startswith("WITH ins AS"):
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN " + sql, params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(explain):
+        batch = launched(operator)
+    assert batch.planned == 8
+    (plan,) = plans
+    sorts = [
+        line
+        for line in plan.splitlines()
+        if re.search(r"^(->)?\s*(Incremental )?Sort\s+\(", line.strip())
+    ]
+    assert len(sorts) == 1, plan
 
 
 def test_a_member_is_in_a_batch_once_and_a_tracked_number_is_never_reused(operator, members):
