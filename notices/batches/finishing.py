@@ -15,16 +15,16 @@ dead worker or a lost message left, as for the rendering chunks.
 from __future__ import annotations
 
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Max, Q, Sum
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 
+from notices.batches import leases
 from notices.batches.models import MailingBatch, MailingChunk, MailingItem, OutputChunk
 
 logger = logging.getLogger(__name__)
@@ -101,15 +101,9 @@ def start(batch_id: int) -> bool:
 
 
 def claim(chunk_id: int, *, now: Any = None) -> str | None:
-    now = now or timezone.now()
-    token = uuid.uuid4().hex
-    stale = now - timedelta(seconds=settings.NOTICE_CHUNK_LEASE)
-    taken = OutputChunk.objects.filter(
-        Q(state=ChunkState.PENDING) | Q(state=ChunkState.RUNNING, heartbeat__lt=stale),
-        pk=chunk_id,
-        batch__status=Status.FINISHING,
-    ).update(state=ChunkState.RUNNING, claim=token, heartbeat=now, attempts=F("attempts") + 1)
-    return token if taken else None
+    return leases.take(
+        OutputChunk.objects.filter(pk=chunk_id, batch__status=Status.FINISHING), now=now
+    )
 
 
 def write_chunk(chunk_id: int) -> str:

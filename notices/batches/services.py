@@ -5,7 +5,6 @@ worker left. Every service that a person calls takes the actor and checks branch
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -14,7 +13,7 @@ from typing import Any
 import kombu.exceptions
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from core.audit import record_event
@@ -22,7 +21,7 @@ from core.errors import Conflict, NotAllowed, ServiceError
 from core.jp.kana import normalize_kana
 from core.models import AuditEvent
 from eligibility.models import EligibilityRecord
-from notices.batches import finishing, planning, tracked
+from notices.batches import finishing, leases, planning, tracked
 from notices.batches.models import (
     DOCUMENT_OF_KIND,
     Document,
@@ -370,20 +369,11 @@ def retry_failures(batch_id: int, *, actor: Any) -> int:
 
 
 def claim_chunk(chunk_id: int, *, now: Any = None) -> str | None:
-    """Take the chunk for this worker: a conditional update from pending, or from running
-    when its worker stopped reporting (the lease ran out). None when someone else has it."""
-    now = now or timezone.now()
-    token = uuid.uuid4().hex
-    stale = now - timedelta(seconds=settings.NOTICE_CHUNK_LEASE)
-    taken = MailingChunk.objects.filter(
-        Q(state=MailingChunk.State.PENDING)
-        | Q(state=MailingChunk.State.RUNNING, heartbeat__lt=stale),
-        pk=chunk_id,
-        batch__status=Status.RUNNING,
-    ).update(
-        state=MailingChunk.State.RUNNING, claim=token, heartbeat=now, attempts=F("attempts") + 1
+    """Take the rendering chunk for this worker (``leases.take``); None when someone else
+    has it or its batch is not running."""
+    return leases.take(
+        MailingChunk.objects.filter(pk=chunk_id, batch__status=Status.RUNNING), now=now
     )
-    return token if taken else None
 
 
 def render_chunk(chunk_id: int, *, render_part: Callable[..., Any] | None = None) -> str:
