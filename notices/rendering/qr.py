@@ -5,6 +5,9 @@ zxing-cpp (C++) encodes one in about 0.07 ms where segno (pure Python) took 0.35
 tenth of a whole page. Typst draws the PNG ``pixelated`` (no smoothing), so the modules
 stay sharp at any size. JSON has no bytes: the PNG travels as a list of ints, and the
 template's ``qr`` turns it back into bytes.
+
+The PNG is written here (three chunks, no filtering) rather than by Pillow: Pillow's
+``save`` took 0.22 ms a code against 0.11 ms, 4 % of a whole notice, for the same pixels.
 """
 
 from __future__ import annotations
