@@ -22,7 +22,8 @@ End to end: an お知らせ batch of about ``--e2e`` members (the second round: 
 in a window of days), rendered by ``--workers`` real Celery worker processes (``-P solo``,
 each one job at a time like the bulk workers), from launch to the last chunk (and to the
 outputs with ``--outputs``); then the same members' items built and rendered by the
-renderer alone in as many forked processes, file by file as the batch made them. Prints
+renderer alone in as many forked processes: the batch's files, several per renderer child
+(``Renderer.render_groups``) as the workers render a chunk's files. Prints
 items/s of both and the overhead, by wall time and by CPU time (the workers' own CPU and
 their renderer children's, from /proc at the last chunk, less what they had used when
 ready; the renderer alone's from wait4); peak RSS of the workers and of their forked
@@ -201,6 +202,11 @@ def end_to_end(services, target: int, workers: int, outputs: bool) -> None:
     with connection.cursor() as c:
         c.execute("SELECT COUNT(*) FROM eligibility_eligibilityrecord")
         total = c.fetchone()[0]
+    # An earlier run stopped before its outputs leaves its batch 出力作成中 (or 実行中): the
+    # sweep below would hand its work to these workers and bill it to this batch.
+    left = MailingBatch.objects.exclude(status__in=["done", "cancelled", "draft"])
+    if stale := left.update(status="cancelled"):
+        print(f"  ({stale} unfinished batch(es) of earlier runs cancelled)")
     days = max(1, round(target * 9000 / total))
     start = date(2000, 1, 1) + timedelta(days=4000)
     media = tempfile.mkdtemp(prefix="bench-batches-")
@@ -314,16 +320,19 @@ def renderer_alone(batch, processes: int) -> tuple[float, float]:
                 items = MailingItem.objects.filter(batch=batch).select_related(
                     "record__branch", "record__person", "record__insured_record"
                 )
-                with tempfile.TemporaryDirectory() as tmp:
-                    for part in share:  # the same files as the batch's
-                        docs = [
+                groups = (  # the same files as the batch's, several per renderer child
+                    (
+                        f"part-{part:05d}.pdf",
+                        [
                             notice_item(i.record, as_of=batch.as_of, inquiry=i.tracked_text)
                             for i in items.filter(part=part).order_by("seq")
-                        ]
-                        for _ in engine.render_files(
-                            docs, Path(tmp), common=common, per_file=len(docs) + 1
-                        ):
-                            pass
+                        ],
+                    )
+                    for part in share
+                )
+                with tempfile.TemporaryDirectory() as tmp:
+                    for path in engine.render_groups(groups, Path(tmp), common=common):
+                        path.unlink()
             except BaseException as exc:
                 print(f"renderer alone failed: {exc!r}", file=sys.stderr)
                 code = 1

@@ -376,15 +376,20 @@ def claim_chunk(chunk_id: int, *, now: Any = None) -> str | None:
     )
 
 
-def render_chunk(chunk_id: int, *, render_part: Callable[..., Any] | None = None) -> str:
+def render_chunk(
+    chunk_id: int, *, after_file: Callable[[MailingBatch, int], Any] | None = None
+) -> str:
     """Render the chunk's unfinished items, file by file; what is done stays done.
+
+    Each stored file's items are marked in the transaction that beats the chunk's heartbeat,
+    and only while the claim holds and the batch runs: a pause or a cancel stops the chunk
+    at the next file. ``after_file(batch, part)`` runs after each file's commit (tests).
 
     Returns what happened: "done", "busy" (another worker has it), "stopped" (paused or
     cancelled: the chunk goes back to pending), "lost" (the claim was taken over).
     """
-    from notices.batches.rendering import render_part as default_render_part
+    from notices.batches import rendering  # Typst and the fonts: only where chunks render
 
-    render_part = render_part or default_render_part
     token = claim_chunk(chunk_id)
     if token is None:
         return "busy"
@@ -397,14 +402,18 @@ def render_chunk(chunk_id: int, *, render_part: Callable[..., Any] | None = None
         .distinct()
     )
     mine = MailingChunk.objects.filter(pk=chunk_id, claim=token)
-    for part in list(parts):
-        status = MailingBatch.objects.filter(pk=batch.pk).values_list("status", flat=True)[0]
-        if status != Status.RUNNING:
+    for file in rendering.render(batch, rendering.prepare(batch, list(parts))):
+        with transaction.atomic():
+            alive = mine.filter(batch__status=Status.RUNNING).update(heartbeat=timezone.now())
+            if alive:
+                rendering.mark(file)
+        if not alive:
+            if not mine.exists():
+                return "lost"
             mine.update(state=MailingChunk.State.PENDING, claim="")
             return "stopped"
-        render_part(batch, part)
-        if not mine.update(heartbeat=timezone.now()):
-            return "lost"
+        if after_file is not None:
+            after_file(batch, file.part)
     if not mine.update(state=MailingChunk.State.DONE, claim=""):
         return "lost"
     _maybe_finish(batch.pk)

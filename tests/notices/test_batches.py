@@ -18,9 +18,8 @@ from hypothesis import settings as settings_hypothesis
 from hypothesis import strategies as st
 
 from core.errors import Conflict, NotAllowed
-from notices.batches import finishing, planning, services
+from notices.batches import finishing, planning, rendering, services
 from notices.batches.models import Kind, MailingBatch, MailingChunk, MailingItem
-from notices.batches.rendering import render_part
 from notices.batches.services import BatchInputError
 from notices.batches.storage import batch_storage
 from tests.factories.eligibility import (
@@ -289,13 +288,11 @@ def test_a_chunk_interrupted_midway_is_taken_again_and_only_its_unfinished_items
     calls = []
 
     def dies_after_first(batch_, part):
-        if calls:
-            raise SystemExit("worker killed")  # the process dies; nothing after it runs
         calls.append(part)
-        return render_part(batch_, part)
+        raise SystemExit("worker killed")  # the process dies; nothing after it runs
 
     with pytest.raises(SystemExit):
-        services.render_chunk(chunk.pk, render_part=dies_after_first)
+        services.render_chunk(chunk.pk, after_file=dies_after_first)
     chunk.refresh_from_db()
     assert chunk.state == MailingChunk.State.RUNNING
     done_before = set(batch.items.filter(state=State.RENDERED).values_list("pk", flat=True))
@@ -315,10 +312,9 @@ def test_pause_stops_after_the_current_file_and_resume_finishes(operator, member
     chunk = batch.chunks.order_by("number").first()
 
     def pauses(batch_, part):
-        render_part(batch_, part)
         services.pause(batch_.pk, actor=operator)
 
-    assert services.render_chunk(chunk.pk, render_part=pauses) == "stopped"
+    assert services.render_chunk(chunk.pk, after_file=pauses) == "stopped"
     chunk.refresh_from_db()
     assert chunk.state == MailingChunk.State.PENDING
     rendered = batch.items.filter(state=State.RENDERED).count()
@@ -447,3 +443,46 @@ def test_the_sweep_requeues_a_silent_batch_but_leaves_a_busy_one_alone(
     much_later = timezone.now() + timedelta(seconds=settings.NOTICE_CHUNK_LEASE + 5)
     assert services.sweep(now=much_later)["queued"] == len(pending)
     assert set(sent) == pending
+
+
+@pytest.mark.parametrize("which", [0, -1])
+def test_a_file_the_engine_refuses_fails_its_items_and_the_others_of_its_chunk_are_rendered(
+    operator, members, monkeypatch, which
+):
+    """A chunk's files are compiled together in one renderer child: when the child fails,
+    each file alone tells which one the engine refused; only that file's items fail."""
+    batch = launched(operator)
+    chunk = next(c for c in batch.chunks.all() if len(parts_of(batch, c)) > 1)
+    bad_part = parts_of(batch, chunk)[which]
+    bad = set(batch.items.filter(part=bad_part).values_list("record_id", flat=True))
+    real = rendering.notice_item
+
+    def corrupt_image(record, **kwargs):
+        item = real(record, **kwargs)
+        if record.pk in bad:
+            item["qr"] = [1, 2, 3]  # not a PNG: Typst cannot decode the image
+        return item
+
+    monkeypatch.setattr(rendering, "notice_item", corrupt_image)
+    assert services.render_chunk(chunk.pk) == "done"
+    in_chunk = batch.items.filter(part__in=parts_of(batch, chunk))
+    failed = in_chunk.filter(part=bad_part)
+    assert {i.state for i in failed} == {State.FAILED}
+    assert all(i.reason.startswith("作成できません") and not i.file for i in failed)
+    others = in_chunk.exclude(part=bad_part)
+    assert others and {i.state for i in others} == {State.RENDERED}
+    storage = batch_storage()
+    for name in {i.file for i in others}:
+        with storage.open(name) as fh:
+            assert fh.read(5) == b"%PDF-"
+    # fixed, the failures are retried into a file of their own
+    monkeypatch.setattr(rendering, "notice_item", real)
+    assert services.retry_failures(batch.pk, actor=operator) == failed.count()
+    run_all(batch)
+    assert not batch.items.exclude(state=State.RENDERED).exists()
+    assert batch.items.filter(render_count=1).count() == batch.planned
+
+
+def parts_of(batch: MailingBatch, chunk: MailingChunk) -> list[int]:
+    items = batch.items.filter(seq__gte=chunk.first_seq, seq__lte=chunk.last_seq)
+    return sorted(set(items.values_list("part", flat=True)))
