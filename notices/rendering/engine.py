@@ -16,7 +16,10 @@ from typing import Any
 
 import typst
 
+from notices.rendering import forking
 from notices.rendering.fitting import Box, fit_size, widths_for
+from notices.rendering.forking import RenderError
+from notices.rendering.forking import in_child as _in_child
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "templates" / "notices"
 
@@ -32,22 +35,18 @@ DEFAULT_FONT_PATHS: tuple[str, ...] = (
 # at most this many items (members), so that a forked child stays under 400 MB RSS.
 ITEMS_PER_FILE = 200
 # A forked child compiles up to this many files with its fonts loaded once, and takes a
-# further file only while it can expect to stay under CHILD_RSS_LIMIT_MB (Typst keeps each
-# file's caches): small files (a mailing batch's parts) share a child, files of 200 notices
-# mostly get one each, and no child passes 400 MB.
+# further file only while the items it has compiled stay within ITEMS_PER_CHILD and it can
+# expect to stay under CHILD_RSS_LIMIT_MB (Typst keeps each file's caches): small files (a
+# mailing batch's parts of ~50 members) share a child, files of 200 notices get one each,
+# and no child passes 400 MB, even forked from a 210 MB Celery worker.
 FILES_PER_CHILD = 4
+ITEMS_PER_CHILD = ITEMS_PER_FILE
 CHILD_RSS_LIMIT_MB = 390
+# What a file after a child's first adds to its RSS per item, at least: measured 0.2 to
+# 0.67 MB (files of 45 forked from a Celery worker; files of 200 in bench.notices).
+GROWTH_PER_ITEM_MB = 0.7
 
 Item = Mapping[str, Any]
-
-# Typst starts its worker threads at the first compilation. A process forked after that
-# inherits the threads' locks but not the threads and hangs: after an in-process
-# compilation, render_files no longer forks.
-_compiled_in_process = False
-
-
-class RenderError(RuntimeError):
-    """A template could not be compiled, or a forked renderer failed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +105,7 @@ class Renderer:
 
     def _with_static(self, common: Mapping[str, Any] | None) -> dict[str, Any]:
         """``common`` naming the static layer (``_static``), compiled once per distinct common
-        data (in a child while this process has not compiled: see _compiled_in_process)."""
+        data (in a child while this process has not compiled: see ``forking``)."""
         common = dict(common or {})
         data = self._data([{}], common)
         name = self._statics.get(data)
@@ -118,7 +117,7 @@ class Renderer:
                     format="pdf", pdf_tags=False
                 )
 
-            pdf = compile_static() if _compiled_in_process else _in_child(compile_static)
+            pdf = forking.isolated(compile_static)
             (self._root / name).write_bytes(pdf)
             self._statics[data] = name
         return {**common, "_static": name}
@@ -135,8 +134,7 @@ class Renderer:
 
     def field_boxes(self, items: Sequence[Item], *, common: Mapping[str, Any] | None = None):
         """Every field as the template laid ``items`` out: box, value, fitted size."""
-        global _compiled_in_process
-        _compiled_in_process = True
+        forking.mark_compiled()
         compiler = self._new_compiler(data=self._data(items, common), probe="1", layer="all")
         try:
             found = json.loads(compiler.query("metadata", field="value", format="json"))
@@ -147,7 +145,7 @@ class Renderer:
     def boxes(self, sample: Item, common: Mapping[str, Any] | None = None) -> tuple[Box, ...]:
         """The template's boxes, read once from a layout of ``sample`` (cached)."""
         if self._boxes is None:
-            if _compiled_in_process:
+            if forking.compiled_here():
                 found = self.field_boxes([sample], common=common)
             else:  # keep this process fork-safe: lay the sample out in a child
                 raw = _in_child(
@@ -198,11 +196,10 @@ class Renderer:
         ``reference``: lay every page out in full (layer "all"), static parts included,
         instead of drawing the static layer compiled once: the plain rendering to compare.
         """
-        global _compiled_in_process
         fitted = self.fitted(items, common)
         layer = "all" if reference else "fields"
         data = self._data(fitted, common if reference else self._with_static(common))
-        _compiled_in_process = True
+        forking.mark_compiled()
         try:
             return self._compiler.compile(
                 format="pdf", sys_inputs={"data": data, "layer": layer}, pdf_tags=False
@@ -242,42 +239,46 @@ class Renderer:
         then compiles with them warm. A child takes a further file only while it can expect
         to stay under ``CHILD_RSS_LIMIT_MB`` (Typst keeps each file's caches), and exits,
         taking Typst's memory with it. In a process that has already compiled in-process (see
-        ``_compiled_in_process``), files are compiled here instead.
+        ``forking.compiled_here``), files are compiled here instead.
         """
         directory.mkdir(parents=True, exist_ok=True)
         static_common = self._with_static(common)
-        pending: list[tuple[Path, str]] = []
+        pending: list[tuple[Path, str, int]] = []
         for name, items in groups:
             # Fitted in the parent: the font widths stay cached from file to file.
             data = self._data(self.fitted(items, common), static_common)
-            pending.append((directory / name, data))
+            pending.append((directory / name, data, len(items)))
             if len(pending) == FILES_PER_CHILD:
                 yield from self._write(pending)
                 pending = []
         yield from self._write(pending)
 
-    def _write(self, files: list[tuple[Path, str]]) -> Iterator[Path]:
-        """Compile ``files`` (path, data) in as few children as their memory allows."""
+    def _write(self, files: list[tuple[Path, str, int]]) -> Iterator[Path]:
+        """Compile ``files`` (path, data, items) in as few children as their memory allows."""
         while files:
-            if _compiled_in_process:
+            if forking.compiled_here():
                 done = self._compile_files(files, rss_limit_mb=None)
             else:
                 done = int(_in_child(functools.partial(self._compile_in_child, files)))
-            yield from (path for path, _data in files[:done])
+            yield from (path for path, _data, _items in files[:done])
             files = files[done:]
 
-    def _compile_in_child(self, files: list[tuple[Path, str]]) -> bytes:
+    def _compile_in_child(self, files: list[tuple[Path, str, int]]) -> bytes:
         return str(self._compile_files(files, rss_limit_mb=CHILD_RSS_LIMIT_MB)).encode()
 
-    def _compile_files(self, files: list[tuple[Path, str]], *, rss_limit_mb: float | None) -> int:
+    def _compile_files(
+        self, files: list[tuple[Path, str, int]], *, rss_limit_mb: float | None
+    ) -> int:
         """Compile and write ``files`` in order; the number written (at least one).
 
-        With ``rss_limit_mb``, stop before a file that could take this process's RSS past it:
-        the next file is expected to add as much as the largest so far did, the first one
-        included (it also loaded the fonts, so this errs on the safe side: a later file of
-        200 notices added 40 to 125 MB, the first 170 to 260 MB)."""
-        largest = 0.0
-        for done, (path, data) in enumerate(files, 1):
+        With ``rss_limit_mb`` (in a child), stop before a file that would take the items
+        compiled here past ITEMS_PER_CHILD, or that could take this process's RSS past the
+        limit. A further file is expected to add, per item, as much as the most any file
+        after the first did, and at least GROWTH_PER_ITEM_MB: the first file's growth is
+        mostly the fonts and Typst's start (about 120 MB, whatever its size)."""
+        per_item = GROWTH_PER_ITEM_MB
+        compiled = 0
+        for done, (path, data, items) in enumerate(files, 1):
             before = _rss_mb()
             try:
                 pdf = self._compiler.compile(
@@ -287,8 +288,16 @@ class Renderer:
                 raise RenderError(str(exc)) from exc
             path.write_bytes(pdf)
             after = _rss_mb()
-            largest = max(largest, after - before)
-            if rss_limit_mb is not None and after + largest > rss_limit_mb:
+            if done > 1 and items:
+                per_item = max(per_item, (after - before) / items)
+            compiled += items
+            if rss_limit_mb is None or done == len(files):
+                continue
+            following = files[done][2]
+            if (
+                compiled + following > ITEMS_PER_CHILD
+                or after + per_item * following > rss_limit_mb
+            ):
                 return done
         return len(files)
 
@@ -304,32 +313,6 @@ def _rss_mb() -> float:
 
 def vars_of(box: FieldBox) -> dict[str, Any]:
     return {name: getattr(box, name) for name in FieldBox.__slots__}
-
-
-def _in_child(work) -> bytes:
-    """Run ``work`` in a forked child; return the bytes it returned (through a pipe)."""
-    read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        status = 0
-        try:
-            os.close(read_end)
-            result = work()
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(result)
-        except BaseException as exc:
-            try:
-                os.write(2, f"notices renderer child: {exc!r}\n".encode())
-            finally:
-                status = 1
-        os._exit(status)
-    os.close(write_end)
-    with os.fdopen(read_end, "rb") as pipe:
-        result = pipe.read()
-    _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise RenderError(f"the forked renderer failed (status {status})")
-    return result
 
 
 @functools.cache

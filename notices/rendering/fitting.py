@@ -12,18 +12,23 @@ glyphs) plus ``LEADING`` em between lines, as ``lib.typ`` sets them.
 
 from __future__ import annotations
 
+import array
 import functools
 import gc
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from fontTools.ttLib import TTFont
+
+from notices.rendering import forking
 
 LEADING = 0.15
 # Kept free on each side of a fit: rounding, kerning and kinsoku (a character that may not
 # start a line pulls the previous one down with it) are not modelled exactly.
 SLACK = 0.97
 SMALLEST = 2.0  # pt: below this a value is not readable; nothing realistic gets there
+MISSING = math.nan  # no glyph for the code point in this font
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +56,10 @@ class FontWidths:
         width = self._cache.get(ch)
         if width is None:
             width = 1.0  # a character none of the fonts has: Typst falls back; 1 em is wide
+            code = ord(ch)
             for advances in self._fonts:
-                found = advances.get(ord(ch))
-                if found is not None:
+                found = advances[code] if code < len(advances) else MISSING
+                if found == found:  # not NaN: the font has the character
                     width = found
                     break
             self._cache[ch] = width
@@ -81,18 +87,32 @@ class FontWidths:
 
 
 @functools.cache
-def _advances(path: str, index: int) -> dict[int, float]:
-    """Advance width (em) by code point of one font; the font itself is not kept (a CJK
-    font's tables take tens of megabytes in fontTools, copied into every forked child)."""
+def _advances(path: str, index: int) -> array.array[float]:
+    """Advance width (em) of one font, indexed by code point (NaN where the font has no
+    glyph): about 0.8 MB for a CJK font. Read in a forked child while this process may fork:
+    fontTools takes tens of megabytes for a CJK font's tables and pymalloc keeps most of
+    them after they are freed, in this process and in every renderer child forked from it
+    (a Celery worker stayed 37 MB larger)."""
+    table = array.array("f")
+    table.frombytes(forking.isolated(functools.partial(advance_table, path, index)))
+    return table
+
+
+def advance_table(path: str, index: int) -> bytes:
+    """The font's advance widths as :func:`_advances` keeps them, as bytes."""
     font = TTFont(path, fontNumber=index, lazy=True)
     try:
         units = font["head"].unitsPerEm
         metrics = font["hmtx"].metrics
-        return {cp: metrics[glyph][0] / units for cp, glyph in font.getBestCmap().items()}
+        cmap = font.getBestCmap()
+        table = array.array("f", [MISSING]) * (max(cmap, default=-1) + 1)
+        for code, glyph in cmap.items():
+            table[code] = metrics[glyph][0] / units
+        return table.tobytes()
     finally:
         font.close()
         del font
-        gc.collect()  # fontTools' tables hold cycles: free their ~100 MB before any fork
+        gc.collect()
 
 
 def fit_size(box: Box, value: str, widths: FontWidths) -> float:

@@ -5,6 +5,7 @@ itself fails when a value is out of its box."""
 from __future__ import annotations
 
 import dataclasses
+import math
 from datetime import date
 
 from hypothesis import HealthCheck, given, settings
@@ -13,7 +14,7 @@ from hypothesis import strategies as st
 from core.jp.era import format_wareki
 from notices.documents.notice import notice_common, notice_renderer
 from notices.rendering import qr_code
-from notices.rendering.fitting import SLACK, Box, fit_size, widths_for
+from notices.rendering.fitting import SLACK, Box, FontWidths, fit_size, widths_for
 from tests.notices.pdf import pages_chars, squeeze, text_in_box
 
 KANJI = "髙﨑𠮷山田佐藤鈴木高橋渡辺伊藤中村小林加藤吉田山本斎藤松本井上木村林清水森池長"
@@ -88,3 +89,30 @@ def test_the_fitted_size_fits_by_the_glyph_widths(text):
         assert size == box.max  # no shrinking of what fits
     lines = widths.lines(text, size, box.w)
     assert size * (lines + (lines - 1) * 0.15) <= box.h + 0.01 or size == 2.0
+
+
+NOTO = ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", 0)
+IPAMJ = ("/usr/share/fonts/truetype/ipamj/ipamjm.ttf", 0)
+
+
+def _width_by_fonttools(files: list[tuple[str, int]], ch: str) -> float:
+    from fontTools.ttLib import TTFont
+
+    for path, index in files:
+        font = TTFont(path, fontNumber=index, lazy=True)
+        glyph = font.getBestCmap().get(ord(ch))
+        if glyph is not None:
+            return font["hmtx"].metrics[glyph][0] / font["head"].unitsPerEm
+    return 1.0
+
+
+def test_a_characters_width_comes_from_the_first_font_that_has_it():
+    """The compact width tables (read in a forked child) give what fontTools reads: Noto's
+    width for a space (IPAmj's differs), IPAmj's for Ą (not in Noto CJK), 1 em for a
+    character in neither font, past the end of both tables."""
+    widths = FontWidths([NOTO, IPAMJ])
+    for ch in (" ", "Ą", "髙", "𠮷", "ｱ", "\U000f0000"):
+        assert math.isclose(widths.char(ch), _width_by_fonttools([NOTO, IPAMJ], ch), rel_tol=1e-6)
+    assert widths.char(" ") != FontWidths([IPAMJ]).char(" ")
+    assert widths.char("\U000f0000") == 1.0
+    assert math.isclose(widths.text("Ą Ą"), 2 * widths.char("Ą") + widths.char(" "))

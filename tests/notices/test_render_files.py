@@ -15,7 +15,7 @@ from pypdf import PdfReader
 SCRIPT = """
 import json, sys
 from pathlib import Path
-from notices.rendering import engine, renderer, qr_code
+from notices.rendering import engine, forking, renderer, qr_code
 items = [{
     "postal": "〒100-0001", "address": "東京都千代田区千代田1-1", "recipient": f"髙橋　𠮷男{n}",
     "symbol": "13000001", "number": str(n), "inquiry": f"13-{n:09d}-1", "qr": qr_code(f"K-{n}"),
@@ -27,21 +27,24 @@ items = [{
 common = {"as_of_text": "令和6年6月7日", "portal_qr": qr_code("https://myna.go.jp/")}
 render = renderer("notice.typ")
 engine.CHILD_RSS_LIMIT_MB = float(sys.argv[2])
+engine.ITEMS_PER_CHILD = int(sys.argv[3])
 render._with_static(common), render.fitted(items[:1], common)  # once per process, in children
 children = []
 in_child = engine._in_child
 engine._in_child = lambda work: children.append(1) or in_child(work)
 paths = list(render.render_files(items, Path(sys.argv[1]), common=common, per_file=2))
 print(json.dumps({
-    "paths": [str(p) for p in paths], "forked": not engine._compiled_in_process,
+    "paths": [str(p) for p in paths], "forked": not forking.compiled_here(),
     "children": len(children),
 }))
 """
 
 
-def _render_in_fresh_interpreter(directory: Path, rss_limit_mb: float) -> dict:
+def _render_in_fresh_interpreter(
+    directory: Path, rss_limit_mb: float, items_per_child: int = 200
+) -> dict:
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(directory), str(rss_limit_mb)],
+        [sys.executable, "-c", SCRIPT, str(directory), str(rss_limit_mb), str(items_per_child)],
         capture_output=True,
         text=True,
         timeout=300,
@@ -77,3 +80,12 @@ def test_a_child_over_its_memory_limit_hands_the_next_file_to_a_new_child(tmp_pa
         "".join(page.extract_text() for page in PdfReader(path).pages) for path in result["paths"]
     ]
     assert ["13-000000004-1" in text for text in numbers] == [False, False, True]
+
+
+def test_a_child_takes_no_more_items_than_items_per_child(tmp_path):
+    """Files of 2, 2 and 1 members with at most 3 members a child: the first file alone,
+    then the second and third together (3): the memory a child grows by follows its items."""
+    result = _render_in_fresh_interpreter(tmp_path, rss_limit_mb=10_000, items_per_child=3)
+    assert result["forked"]
+    assert result["children"] == 2
+    assert [len(PdfReader(path).pages) for path in result["paths"]] == [4, 4, 2]
