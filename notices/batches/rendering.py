@@ -63,7 +63,8 @@ class PartFile:
 
 def document_item(batch: MailingBatch, item: MailingItem, *, today: date) -> dict[str, Any]:
     record = item.record
-    if not (record.address or (record.insured_record_id and record.insured_record.address)):
+    insured = record.insured_record
+    if not (record.address or (insured is not None and insured.address)):
         raise JapaneseValueError("address", "住所が登録されていないため作成できません")
     if batch.document == Document.CERTIFICATE:
         return certificate_item(record, issued=today, inquiry=item.tracked_text)
@@ -72,7 +73,7 @@ def document_item(batch: MailingBatch, item: MailingItem, *, today: date) -> dic
 
 def file_name(batch: MailingBatch, item: MailingItem, *, retry: int) -> str:
     if item.route == "employer":
-        symbol = item.employer.symbol if item.employer_id else "x"
+        symbol = item.employer.symbol if item.employer is not None else "x"
         where = f"{symbol}-box{item.box:03d}"
     else:
         where = f"home-{item.part:05d}"
@@ -88,7 +89,7 @@ def prepare(
     parts = list(parts)
     items = (
         batch.items.filter(part__in=parts, state=State.PENDING)
-        .select_related(*RELATED[batch.document])
+        .select_related(*RELATED[Document(batch.document)])
         .order_by("part", "seq")
     )
     # A part some of whose items are already in a file is a retry: a file name of its own.

@@ -48,7 +48,8 @@ def progress(batch: MailingBatch, *, branch_id: int | None = None) -> Progress:
     if branch_id is not None:
         items = items.filter(branch_id=branch_id)
     rows = items.values("branch_id", "state").annotate(n=Count("id")).order_by("branch_id")
-    total, by_branch = Counts(), {}
+    total: Counts = Counts()
+    by_branch: dict[int, Counts] = {}
     for row in rows:
         counts = by_branch.setdefault(row["branch_id"], Counts())
         for target in (counts, total):

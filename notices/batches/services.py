@@ -111,9 +111,10 @@ def define_batch(
     if errors:
         first = next(iter(errors.values()))[0]
         raise BatchInputError(first, field_errors=errors)
+    assert as_of is not None  # definition_errors said so otherwise
     batch = MailingBatch.objects.create(
         kind=kind,
-        document=DOCUMENT_OF_KIND[kind],
+        document=DOCUMENT_OF_KIND[Kind(kind)],
         as_of=as_of,
         date_from=date_from,
         date_to=date_to,
@@ -149,7 +150,9 @@ def definition_errors(
         elif date_from > date_to:
             errors["date_to"] = ["期間の「まで」は「から」以降の日付にしてください。"]
     reissue = kind in (Kind.REISSUE_NOTICE, Kind.REISSUE_CERTIFICATE)
-    if reissue and not EligibilityRecord.objects.filter(pk=record_id).exists():
+    if reissue and (
+        record_id is None or not EligibilityRecord.objects.filter(pk=record_id).exists()
+    ):
         errors["record"] = ["再交付する資格を選んでください。"]
     if as_of is None:
         errors.setdefault("as_of", ["抽出日（基準日）を入力してください。"])
@@ -159,9 +162,13 @@ def definition_errors(
         errors["date_to"] = ["期間の「まで」に未来の日付は指定できません。"]
     if (tracked_first is None) != (tracked_last is None):
         errors["tracked_last"] = ["特定記録番号の範囲は「から」と「まで」を両方入力してください。"]
-    elif tracked_first is not None and tracked_first > tracked_last:
+    elif tracked_first is not None and tracked_last is not None and tracked_first > tracked_last:
         errors["tracked_last"] = ["特定記録番号の「まで」は「から」以上にしてください。"]
-    elif tracked_first is not None and _range_overlaps(tracked_first, tracked_last):
+    elif (
+        tracked_first is not None
+        and tracked_last is not None
+        and _range_overlaps(tracked_first, tracked_last)
+    ):
         errors["tracked_first"] = [
             "この特定記録番号の範囲は、ほかの発送バッチか取込済みの番号と重なっています。"
         ]
@@ -259,6 +266,7 @@ def launch(batch_id: int, *, actor: Any, today: date | None = None) -> MailingBa
             else:
                 batch.tracked_first = batch.tracked_last = None
         elif pooled:
+            assert batch.tracked_first is not None  # set from the pool above
             batch.tracked_last = batch.tracked_first + max(planned, 1) - 1
         _check_range(batch, planned)  # raising rolls the items back: nothing is created
         _start(batch, planned, chunks, actor)
@@ -526,10 +534,16 @@ def reissue_record_id(application: Any, *, today: date | None = None) -> int:
         birth = date.fromisoformat(str(data.get("target_birth_date") or ""))
     except ValueError:
         birth = None
-    candidates = list(
-        EligibilityRecord.objects.filter(
-            insured_record_id=household, kind=EligibilityRecord.Kind.DEPENDENT, birth_date=birth
-        ).only("pk", "name", "name_kana", "lost_on")
+    candidates = (
+        []
+        if birth is None  # no birth date on the form: no dependent can be told apart
+        else list(
+            EligibilityRecord.objects.filter(
+                insured_record_id=household,
+                kind=EligibilityRecord.Kind.DEPENDENT,
+                birth_date=birth,
+            ).only("pk", "name", "name_kana", "lost_on")
+        )
     )
     today = today or _today()
     narrowing = (

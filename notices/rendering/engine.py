@@ -113,9 +113,7 @@ class Renderer:
             name = f"static-{len(self._statics) + 1}.pdf"
 
             def compile_static() -> bytes:
-                return self._new_compiler(data=data, layer="static").compile(
-                    format="pdf", pdf_tags=False
-                )
+                return _pdf(self._new_compiler(data=data, layer="static"))
 
             pdf = forking.isolated(compile_static)
             (self._root / name).write_bytes(pdf)
@@ -201,9 +199,7 @@ class Renderer:
         data = self._data(fitted, common if reference else self._with_static(common))
         forking.mark_compiled()
         try:
-            return self._compiler.compile(
-                format="pdf", sys_inputs={"data": data, "layer": layer}, pdf_tags=False
-            )
+            return _pdf(self._compiler, sys_inputs={"data": data, "layer": layer})
         except typst.TypstError as exc:
             raise RenderError(str(exc)) from exc
 
@@ -281,9 +277,7 @@ class Renderer:
         for done, (path, data, items) in enumerate(files, 1):
             before = _rss_mb()
             try:
-                pdf = self._compiler.compile(
-                    format="pdf", sys_inputs={"data": data, "layer": "fields"}, pdf_tags=False
-                )
+                pdf = _pdf(self._compiler, sys_inputs={"data": data, "layer": "fields"})
             except typst.TypstError as exc:
                 raise RenderError(str(exc)) from exc
             path.write_bytes(pdf)
@@ -300,6 +294,13 @@ class Renderer:
             ):
                 return done
         return len(files)
+
+
+def _pdf(compiler: typst.Compiler, **inputs: Any) -> bytes:
+    """The compiler's document as one PDF (Typst returns a list only for image formats)."""
+    pdf = compiler.compile(format="pdf", pdf_tags=False, **inputs)
+    assert isinstance(pdf, bytes)
+    return pdf
 
 
 def _rss_mb() -> float:

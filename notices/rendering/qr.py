@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from typing import Any, cast
 
 import zxingcpp
 
@@ -24,7 +25,8 @@ def qr_png(payload: str, *, ec_level: str = "M") -> bytes:
     """The QR code of ``payload`` as an 8-bit grey PNG, one pixel per module, with the
     quiet zone of 4 modules around it."""
     code = zxingcpp.create_barcode(payload, QR_FORMAT, ec_level=ec_level)
-    image = memoryview(code.to_image(scale=1, add_quiet_zones=True))
+    image = memoryview(cast(Any, code.to_image(scale=1, add_quiet_zones=True)))  # a buffer
+    assert image.shape is not None
     height, width = image.shape
     pixels = image.tobytes()
     rows = b"".join(
