@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -82,19 +82,20 @@ def file_name(batch: MailingBatch, item: MailingItem, *, retry: int) -> str:
 
 
 def prepare(
-    batch: MailingBatch, parts: Iterable[int], *, today: date | None = None
+    batch: MailingBatch, first_seq: int, last_seq: int, *, today: date | None = None
 ) -> list[PartFile]:
-    """The pending items of ``parts`` (two queries for all of them), as one PartFile each."""
+    """The pending items of a chunk's key range (whole files: planning cuts chunks at file
+    boundaries), as one PartFile per file; two queries for all of them."""
     today = today or timezone.localdate()
-    parts = list(parts)
+    in_range = batch.items.filter(seq__gte=first_seq, seq__lte=last_seq)
     items = (
-        batch.items.filter(part__in=parts, state=State.PENDING)
+        in_range.filter(state=State.PENDING)
         .select_related(*RELATED[Document(batch.document)])
         .order_by("part", "seq")
     )
     # A part some of whose items are already in a file is a retry: a file name of its own.
     earlier: dict[int, set[str]] = {}
-    rendered = batch.items.filter(part__in=parts, state=State.RENDERED)
+    rendered = in_range.filter(state=State.RENDERED)
     for part, name in rendered.values_list("part", "file").distinct():
         earlier.setdefault(part, set()).add(name)
     files: dict[int, PartFile] = {}

@@ -403,14 +403,9 @@ def render_chunk(
         return "busy"
     chunk = MailingChunk.objects.select_related("batch").get(pk=chunk_id)
     batch = chunk.batch
-    parts = (
-        batch.items.filter(seq__gte=chunk.first_seq, seq__lte=chunk.last_seq, state=State.PENDING)
-        .order_by("part")
-        .values_list("part", flat=True)
-        .distinct()
-    )
     mine = MailingChunk.objects.filter(pk=chunk_id, claim=token)
-    for file in rendering.render(batch, rendering.prepare(batch, list(parts))):
+    files = rendering.prepare(batch, chunk.first_seq, chunk.last_seq)
+    for file in rendering.render(batch, files):
         with transaction.atomic():
             alive = mine.filter(batch__status=Status.RUNNING).update(heartbeat=timezone.now())
             if alive:

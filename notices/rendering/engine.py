@@ -232,8 +232,9 @@ class Renderer:
 
         Files are compiled in forked children, several per child (``FILES_PER_CHILD``): a
         child pays once for loading the fonts (about 90 ms: IPAmj Mincho alone is 46 MB) and
-        then compiles with them warm. A child takes a further file only while it can expect
-        to stay under ``CHILD_RSS_LIMIT_MB`` (Typst keeps each file's caches), and exits,
+        then compiles with them warm. A child takes a further file only while its items stay
+        within ``ITEMS_PER_CHILD`` and it can expect to stay under ``CHILD_RSS_LIMIT_MB``
+        (Typst keeps each file's caches; see ``_compile_files``), and exits,
         taking Typst's memory with it. In a process that has already compiled in-process (see
         ``forking.compiled_here``), files are compiled here instead.
         """
