@@ -26,6 +26,10 @@ from tests.worker import wait_for
 
 QUEUE = f"bulk-test-{os.getpid()}"  # the session's worker does not listen here
 PER_PART = 4
+# Many small files to their own addresses (a renderer child compiles up to 4 files, and the
+# worker marks them in a burst), so that the chunk outlasts the poll before the kill.
+VOLUNTARY = 100
+TOTAL = 40 + VOLUNTARY + 10
 
 
 def start_worker(tmp_path, name: str) -> subprocess.Popen:
@@ -67,24 +71,29 @@ def test_a_worker_killed_mid_chunk_loses_nothing_and_duplicates_nothing(
     employer = EmployerFactory(branch=tokyo)
     for _ in range(40):
         InsuredRecordFactory(employer=employer)
-    for insured in VoluntaryRecordFactory.create_batch(10, branch=tokyo):
+    voluntary = VoluntaryRecordFactory.create_batch(VOLUNTARY, branch=tokyo)
+    for insured in voluntary[:10]:
         DependentRecordFactory(insured_record=insured)
     batch = services.define_batch(actor=operator, kind=Kind.NOTICE_ALL, as_of=timezone.localdate())
     services.launch(batch.pk, actor=operator)  # queued on commit
     batch.refresh_from_db()
-    assert batch.planned == 60 and batch.chunks.count() == 1
+    assert batch.planned == TOTAL and batch.chunks.count() == 1
     items = MailingItem.objects.filter(batch=batch)
 
     first = start_worker(tmp_path, "first")
     try:
-        wait_for(lambda: items.filter(state="rendered").count() >= 2 * PER_PART, timeout=120)
+        wait_for(
+            lambda: items.filter(state="rendered").count() >= 2 * PER_PART,
+            timeout=120,
+            interval=0.02,
+        )
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
     finally:
         if first.poll() is None:
             first.kill()
     rendered_before = items.filter(state="rendered").count()
-    assert 0 < rendered_before < 60, "the kill must fall in the middle of the chunk"
+    assert 0 < rendered_before < TOTAL, "the kill must fall in the middle of the chunk"
     assert batch.chunks.get().state == "running"  # left behind by the dead worker
 
     second = start_worker(tmp_path, "second")
@@ -99,8 +108,8 @@ def test_a_worker_killed_mid_chunk_loses_nothing_and_duplicates_nothing(
     finally:
         second.terminate()
         second.wait(timeout=30)
-    assert items.count() == 60
-    assert items.filter(state="rendered", render_count=1).count() == 60
+    assert items.count() == TOTAL
+    assert items.filter(state="rendered", render_count=1).count() == TOTAL
     assert batch.chunks.get().attempts == 2
     media = tmp_path / "media" / "mailings" / str(batch.pk)
     assert (media / "manifest-cp932.csv").exists()
